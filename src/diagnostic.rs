@@ -1,0 +1,424 @@
+//! Diagnostics: the one type every stage reports problems with, the
+//! registry of stable codes (LANGUAGE.md §5), and `report()`, which renders a
+//! sorted, deduplicated list as miette's graphical report or as JSON lines.
+//! The CLI, the tests and the language server call the same functions.
+//!
+//! Stages stay pure: they store `Span`s, never source text; the source is
+//! attached here, at the boundary.
+
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+
+use crate::source::SourceMap;
+use crate::span::Span;
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident => $text:literal, $severity:ident, $summary:literal;)*) => {
+        /// Every stable diagnostic code. A released code is never renamed or reused.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in registry order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code without the `platc::` prefix (`unknown-reference`).
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $text,)* }
+            }
+
+            /// The default severity of the code.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// One line saying when the code fires.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Parse => "parse", Error, "syntax error";
+    DuplicateDeclaration => "duplicate-declaration", Error, "same kind and name declared twice";
+    UnknownReference => "unknown-reference", Error, "a reference to something that is not declared";
+    UnknownField => "unknown-field", Error, "a field or block the kind does not have";
+    TypeMismatch => "type-mismatch", Error, "a value of the wrong type or unit";
+    MissingField => "missing-field", Error, "a required field is absent";
+    InvalidName => "invalid-name", Error, "a name that is not a DNS-1123 label or is too long";
+    RequestAboveLimit => "request-above-limit", Error, "in a range, request > limit";
+    ImageUntagged => "image-untagged", Error, "image with neither tag nor digest";
+    ImageLatest => "image-latest", Warning, "image tag `latest`";
+    AutoscaleBounds => "autoscale-bounds", Error, "autoscale `min > max`, or `max < 1`";
+    AutoscaleWithoutRequest => "autoscale-without-request", Error, "cpu/memory target without a request for it";
+    InvalidPort => "invalid-port", Error, "port outside 1..65535";
+    DuplicatePort => "duplicate-port", Error, "two ports with one name or number";
+    UnknownPort => "unknown-port", Error, "a port name the workload lacks";
+    TalksToNoPorts => "talks-to-no-ports", Error, "`talks-to` a target that exposes no port";
+    TopicReplicas => "topic-replicas", Error, "topic replicas > its kafka's brokers";
+    TopicMinIsr => "topic-min-isr", Error, "`min.insync.replicas` > replicas";
+    TopicPartitions => "topic-partitions", Error, "partitions < 1";
+    OrphanTopic => "orphan-topic", Warning, "a consumed topic nobody publishes";
+    UnknownEnv => "unknown-env", Error, "`when X` for an undeclared env";
+    RoleNoSubjects => "role-no-subjects", Error, "a role binds nobody";
+    RoleAccessAndRules => "role-access-and-rules", Error, "both `access` and `rule`";
+    UnknownVerb => "unknown-verb", Error, "an RBAC verb Kubernetes does not know";
+    RbacWildcard => "rbac-wildcard", Warning, "`*` in verbs, resources or api-groups";
+    UnknownPanelType => "unknown-panel-type", Error, "a panel type Grafana does not ship";
+    EmptyQuery => "empty-query", Error, "a panel with an empty query";
+    PlaintextSecret => "plaintext-secret", Error, "a literal secret value, or a secret inside `${…}`";
+    ChartVersion => "chart-version", Error, "a chart version that is not exact";
+    FileOutsideProject => "file-outside-project", Error, "`file()` resolving outside the project";
+    PoolCapacity => "pool-capacity", Error, "requests pinned to a pool exceed its capacity";
+    DuplicateObject => "duplicate-object", Error, "two rendered objects with one identity";
+    Schema => "schema", Error, "a rendered document fails its schema";
+    DuplicateField => "duplicate-field", Error, "a field set twice in one block";
+    Io => "io", Error, "a file could not be read or written";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "platc::{}", self.name())
+    }
+}
+
+/// A span with the text that explains it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+impl Label {
+    /// A label on `span` saying `message`.
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Self { span, message: message.into() }
+    }
+}
+
+/// One problem found in the sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    /// Lowercase, no final period, user names in backticks.
+    pub message: String,
+    pub primary: Label,
+    /// Other places that matter; those in other files are shown as related reports.
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic with the code's default severity.
+    pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            primary: Label::new(span, label),
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Adds a secondary label.
+    #[must_use]
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.secondary.push(Label::new(span, message));
+        self
+    }
+
+    /// Sets the help line.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help line when there is one.
+    #[must_use]
+    pub fn with_optional_help(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts by (file, offset, code) and removes exact duplicates (a check that
+/// fires identically in several environments is reported once).
+pub fn sort_and_dedupe(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (a.primary.span, a.code, &a.message, &a.secondary)
+            .cmp(&(b.primary.span, b.code, &b.message, &b.secondary))
+    });
+    diagnostics.dedup();
+}
+
+/// How `report` renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// miette's graphical report.
+    Human { color: bool, width: usize },
+    /// One JSON object per line (LANGUAGE.md §5).
+    Json,
+}
+
+/// Writes every diagnostic in `format`.
+///
+/// # Errors
+/// When `out` fails.
+pub fn report(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    format: Format,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            for diagnostic in diagnostics {
+                writeln!(out, "{}", to_json(diagnostic, sources))?;
+            }
+        }
+        Format::Human { color, width } => {
+            let theme =
+                if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+            let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
+            for diagnostic in diagnostics {
+                let mut text = String::new();
+                let shown = Shown::new(diagnostic, sources);
+                handler
+                    .render_report(&mut text, &shown)
+                    .map_err(|e| io::Error::other(e.to_string()))?;
+                out.write_all(text.as_bytes())?;
+            }
+            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+            let warnings = diagnostics.len() - errors;
+            if !diagnostics.is_empty() {
+                writeln!(out, "{}", summary_line(errors, warnings))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `2 errors, 1 warning`.
+pub fn summary_line(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}
+
+/// 1-based line and column (columns count Unicode scalar values) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: Severity,
+    code: String,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    help: Option<&'a str>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+/// The JSON line for one diagnostic.
+pub fn to_json(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
+    let file = sources.file(diagnostic.primary.span.file);
+    let (line, column) = line_column(&file.text, diagnostic.primary.span.start);
+    let (end_line, end_column) = line_column(&file.text, diagnostic.primary.span.end);
+    let related = diagnostic
+        .secondary
+        .iter()
+        .map(|label| {
+            let other = sources.file(label.span.file);
+            let (line, column) = line_column(&other.text, label.span.start);
+            JsonRelated { file: &other.name, line, column, message: &label.message }
+        })
+        .collect();
+    let json = JsonDiagnostic {
+        severity: diagnostic.severity,
+        code: diagnostic.code.to_string(),
+        message: &diagnostic.message,
+        file: &file.name,
+        line,
+        column,
+        end_line,
+        end_column,
+        help: diagnostic.help.as_deref(),
+        related,
+    };
+    serde_json::to_string(&json).expect("invariant: diagnostics serialise to JSON")
+}
+
+/// A diagnostic with its source attached, in the shape miette renders.
+#[derive(Debug)]
+struct Shown {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Shown>,
+}
+
+impl Shown {
+    fn new(diagnostic: &Diagnostic, sources: &SourceMap) -> Self {
+        let file = sources.file(diagnostic.primary.span.file);
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            Some(diagnostic.primary.message.clone()),
+            clamp(diagnostic.primary.span, &file.text),
+        )];
+        let mut related = Vec::new();
+        for label in &diagnostic.secondary {
+            if label.span.file == diagnostic.primary.span.file {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    clamp(label.span, &file.text),
+                ));
+            } else {
+                let other = sources.file(label.span.file);
+                related.push(Shown {
+                    message: label.message.clone(),
+                    code: String::new(),
+                    severity: miette::Severity::Advice,
+                    help: None,
+                    source: NamedSource::new(&other.name, other.text.clone()),
+                    labels: vec![LabeledSpan::new_primary_with_span(
+                        Some(label.message.clone()),
+                        clamp(label.span, &other.text),
+                    )],
+                    related: Vec::new(),
+                });
+            }
+        }
+        let severity = match diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        };
+        let mut code = String::new();
+        let _ = write!(code, "{}", diagnostic.code);
+        Shown {
+            message: diagnostic.message.clone(),
+            code,
+            severity,
+            help: diagnostic.help.clone(),
+            source: NamedSource::new(&file.name, file.text.clone()),
+            labels,
+            related,
+        }
+    }
+}
+
+/// Keeps a span inside its text so a renderer can never index out of range.
+fn clamp(span: Span, text: &str) -> miette::SourceSpan {
+    let start = span.start.min(text.len());
+    let end = span.end.clamp(start, text.len());
+    (start, end - start).into()
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Shown {}
+
+impl miette::Diagnostic for Shown {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        (!self.code.is_empty()).then(|| Box::new(&self.code) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_unicode_scalars() {
+        let text = "a\nhé x";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 2), (2, 1));
+        // `x` is after `h`, `é` (2 bytes) and a space.
+        assert_eq!(line_column(text, 6), (2, 4));
+    }
+
+    #[test]
+    fn code_names_are_kebab_case_and_unique() {
+        let mut names: Vec<_> = Code::ALL.iter().map(|c| c.name()).collect();
+        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len());
+    }
+}

@@ -1,0 +1,11 @@
+//! platc compiles a `.platform` project into a complete GitOps repository.
+//!
+//! The pipeline is the architecture: parse → resolve → lower → render →
+//! validate → diff → write. `pipeline.rs` is the only place that calls the
+//! stages in order; read it first. See ARCHITECTURE.md.
+
+pub mod ast;
+pub mod diagnostic;
+pub mod parse;
+pub mod source;
+pub mod span;

@@ -1,0 +1,50 @@
+//! Parsing: `parse_file(&SourceFile) -> Result<ast::File, Diagnostic>`.
+//! One syntax error per file (pest stops at the first); other files are
+//! still parsed, so a run reports every file's first syntax error together
+//! with every later-stage problem of the files that parsed.
+
+mod convert;
+mod error;
+pub mod grammar;
+
+use pest::Parser as _;
+
+use crate::ast;
+use crate::diagnostic::Diagnostic;
+use crate::source::SourceFile;
+
+pub use error::rule_name;
+
+/// Deepest nesting of blocks, maps and lists accepted; deeper input is a
+/// parse error instead of a stack overflow.
+pub const MAX_NESTING: usize = 256;
+
+/// Parses one file into its syntax tree.
+///
+/// # Errors
+/// A `platc::parse` diagnostic for the first syntax error.
+pub fn parse_file(file: &SourceFile) -> Result<ast::File, Diagnostic> {
+    if let Some(diagnostic) = error::check_nesting(file) {
+        return Err(diagnostic);
+    }
+    match grammar::PlatformParser::parse(grammar::Rule::file, &file.text) {
+        Ok(mut pairs) => {
+            let root = pairs.next().expect("invariant: the file rule always produces a pair");
+            Ok(convert::convert_file(root, file.id))
+        }
+        Err(err) => Err(error::translate(&err, file)),
+    }
+}
+
+/// Parses every file, collecting the trees that parsed and the errors of those that did not.
+pub fn parse_all(files: &[SourceFile]) -> (Vec<(crate::span::FileId, ast::File)>, Vec<Diagnostic>) {
+    let mut parsed = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for file in files {
+        match parse_file(file) {
+            Ok(tree) => parsed.push((file.id, tree)),
+            Err(diagnostic) => errors.push(diagnostic),
+        }
+    }
+    (parsed, errors)
+}

@@ -1,0 +1,175 @@
+//! Loading a compilation unit: one `.platform` file, or every `*.platform`
+//! file below a directory (recursively, sorted by path; hidden directories
+//! and `out/` are skipped). This module and the writer are the only places
+//! in the library that read the file system.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::span::FileId;
+
+/// Largest source file accepted; bigger inputs are almost certainly a mistake
+/// (a generated dump) and would only make every later stage slow.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One source file: its project-relative path (always `/`-separated) and text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub id: FileId,
+    /// Path relative to the project root, `/`-joined; what diagnostics print.
+    pub name: String,
+    pub text: String,
+}
+
+/// All files of a compilation unit, indexed by `FileId`, plus the project root
+/// (the directory `file()` paths must stay inside).
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    pub root: PathBuf,
+    pub files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// A source map built from in-memory files (tests, the language server).
+    /// Files are sorted by name so the result never depends on argument order.
+    pub fn from_strings(root: impl Into<PathBuf>, files: &[(&str, &str)]) -> Self {
+        let mut sorted: Vec<_> = files.to_vec();
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        let files = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, (name, text))| SourceFile {
+                id: file_id(i),
+                name: (*name).to_string(),
+                text: (*text).to_string(),
+            })
+            .collect();
+        Self { root: root.into(), files }
+    }
+
+    /// The file with this id.
+    ///
+    /// # Panics
+    /// On an id that did not come from this map (an invariant violation).
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+}
+
+fn file_id(index: usize) -> FileId {
+    FileId(u32::try_from(index).expect("invariant: fewer than 2^32 source files"))
+}
+
+/// Why a compilation unit could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    NotFound(PathBuf),
+    NoSources(PathBuf),
+    Io { path: PathBuf, error: std::io::Error },
+    NotUtf8 { path: PathBuf, offset: usize },
+    TooLarge { path: PathBuf, bytes: u64 },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::NotFound(p) => write!(f, "`{}` does not exist", p.display()),
+            LoadError::NoSources(p) => {
+                write!(f, "no `.platform` files found in `{}`", p.display())
+            }
+            LoadError::Io { path, error } => write!(f, "cannot read `{}`: {error}", path.display()),
+            LoadError::NotUtf8 { path, offset } => write!(
+                f,
+                "`{}` is not valid UTF-8 (first bad byte at offset {offset})",
+                path.display()
+            ),
+            LoadError::TooLarge { path, bytes } => write!(
+                f,
+                "`{}` is {bytes} bytes; source files are limited to {MAX_FILE_BYTES} bytes",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Loads `path`: a single `.platform` file, or a directory scanned recursively.
+///
+/// # Errors
+/// When the path does not exist, holds no sources, or a file cannot be read
+/// or is not UTF-8.
+pub fn load(path: &Path) -> Result<SourceMap, LoadError> {
+    let meta = std::fs::metadata(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => LoadError::NotFound(path.to_path_buf()),
+        _ => LoadError::Io { path: path.to_path_buf(), error },
+    })?;
+    let (root, paths) = if meta.is_dir() {
+        (path.to_path_buf(), discover(path)?)
+    } else {
+        let root = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        (root, vec![path.to_path_buf()])
+    };
+    if paths.is_empty() {
+        return Err(LoadError::NoSources(path.to_path_buf()));
+    }
+    let mut files = Vec::with_capacity(paths.len());
+    for (i, file) in paths.iter().enumerate() {
+        let text = read_source(file)?;
+        let name = relative_name(&root, file);
+        files.push(SourceFile { id: file_id(i), name, text });
+    }
+    Ok(SourceMap { root, files })
+}
+
+/// Every `*.platform` file below `dir`, sorted by path; hidden directories
+/// and a top-level `out/` are skipped; symlinked directories are not followed.
+fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let mut found = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
+            let name = entry.file_name().to_string_lossy();
+            let skip_dir = entry.file_type().is_dir()
+                && (name.starts_with('.')
+                    || name == "target"
+                    || (entry.depth() == 1 && name == "out"));
+            !skip_dir
+        });
+    for entry in walker {
+        let entry = entry.map_err(|error| {
+            let path = error.path().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+            LoadError::Io { path, error: error.into() }
+        })?;
+        let is_source = entry.path().extension().is_some_and(|ext| ext == "platform");
+        if is_source && !entry.file_type().is_dir() {
+            found.push(entry.into_path());
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn read_source(path: &Path) -> Result<String, LoadError> {
+    let io = |error| LoadError::Io { path: path.to_path_buf(), error };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(LoadError::TooLarge { path: path.to_path_buf(), bytes: meta.len() });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    String::from_utf8(bytes).map_err(|error| LoadError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: error.utf8_error().valid_up_to(),
+    })
+}
+
+/// `file` relative to `root`, `/`-joined whatever the host separator.
+fn relative_name(root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(root).unwrap_or(file);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
