@@ -86,6 +86,12 @@ codes! {
     DuplicateObject => "duplicate-object", Error, "two rendered objects with one identity";
     Schema => "schema", Error, "a rendered document fails its schema";
     DuplicateField => "duplicate-field", Error, "a field set twice in one block";
+    UnknownKind => "unknown-kind", Error, "a declaration kind that does not exist";
+    ExtendsCycle => "extends-cycle", Error, "`extends` chains that loop";
+    HandEditedFile => "hand-edited-file", Warning, "a generated file was edited by hand";
+    OrphanMetrics => "orphan-metrics", Warning, "a `metrics` block no declared Prometheus scrapes";
+    KindNetworkPolicy => "kind-network-policy", Warning, "`cluster = kind` cannot enforce `network = isolated`";
+    RandomSecret => "random-secret", Warning, "a chart left generating random passwords";
     Io => "io", Error, "a file could not be read or written";
 }
 

@@ -6,6 +6,12 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod ir;
+pub mod kinds;
+pub mod lower;
 pub mod parse;
+pub mod pipeline;
+pub mod profile;
+pub mod resolve;
 pub mod source;
 pub mod span;

@@ -173,3 +173,78 @@ fn relative_name(root: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(root).unwrap_or(file);
     rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
+
+/// The project-relative path of `file()`'s argument `arg`, written in the
+/// source file `from` (itself project-relative): `..` and `.` resolved,
+/// `/`-joined. `Err` when it leaves the project or is absolute.
+///
+/// # Errors
+/// When the path is absolute or climbs above the project root.
+pub fn project_path(from: &str, arg: &str) -> Result<String, ()> {
+    if arg.starts_with('/') || arg.starts_with('\\') || arg.contains(':') || arg.is_empty() {
+        return Err(());
+    }
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for segment in arg.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop().ok_or(())?;
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        return Err(());
+    }
+    Ok(parts.join("/"))
+}
+
+/// Reads the files named by `file()` calls (`paths` are project-relative, as
+/// `project_path` returns them). Symlinks that lead outside the project are
+/// refused, like `..`.
+pub fn load_assets(root: &Path, paths: &std::collections::BTreeSet<String>) -> std::collections::BTreeMap<String, Result<String, String>> {
+    let canonical_root = root.canonicalize().ok();
+    paths
+        .iter()
+        .map(|relative| {
+            let full = root.join(relative);
+            let result = (|| {
+                let canonical = full.canonicalize().map_err(|e| e.to_string())?;
+                if let Some(root) = &canonical_root {
+                    if !canonical.starts_with(root) {
+                        return Err("it is a link to a file outside the project".to_string());
+                    }
+                }
+                let meta = std::fs::metadata(&canonical).map_err(|e| e.to_string())?;
+                if meta.len() > MAX_FILE_BYTES {
+                    return Err(format!("it is larger than {MAX_FILE_BYTES} bytes"));
+                }
+                let bytes = std::fs::read(&canonical).map_err(|e| e.to_string())?;
+                String::from_utf8(bytes).map_err(|e| {
+                    format!("it is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
+                })
+            })();
+            (relative.clone(), result)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_path_resolves_relative_to_the_source_file() {
+        assert_eq!(project_path("apps/spark.platform", "manifests/x.yaml"), Ok("apps/manifests/x.yaml".into()));
+        assert_eq!(project_path("apps/spark.platform", "../x.yaml"), Ok("x.yaml".into()));
+    }
+
+    #[test]
+    fn project_path_refuses_to_leave_the_project() {
+        assert_eq!(project_path("a.platform", "../x.yaml"), Err(()));
+        assert_eq!(project_path("a.platform", "/etc/passwd"), Err(()));
+        assert_eq!(project_path("a/b.platform", "../../x"), Err(()));
+    }
+}

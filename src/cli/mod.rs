@@ -1,0 +1,69 @@
+//! The command line: clap types and dispatch. The library never imports
+//! clap; every subcommand is a thin call into `platc::pipeline`. Output goes
+//! to the writers passed in, so the CLI is testable in-process.
+
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit code: success (clean, unchanged, or written).
+pub(crate) const EXIT_OK: u8 = 0;
+/// Exit code: diagnostics with errors, or `--check` / `--exit-code` found changes.
+pub(crate) const EXIT_FAILED: u8 = 1;
+/// Exit code: usage or I/O error.
+pub(crate) const EXIT_USAGE: u8 = 2;
+
+/// Compile a `.platform` project into a GitOps repository.
+#[derive(Debug, Parser)]
+#[command(name = "platc", version, about)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run every check; write nothing.
+    Validate {
+        /// A `.platform` file or a project directory.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Diagnostic format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+        /// Fail on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+}
+
+/// `--format` of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    Human,
+    Json,
+}
+
+/// Parses `argv` and runs the command.
+pub(crate) fn run(argv: Vec<std::ffi::OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write, color: bool) -> ExitCode {
+    let args = match Args::try_parse_from(argv) {
+        Ok(args) => args,
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let text = if color { err.render().ansi().to_string() } else { err.render().to_string() };
+            let out: &mut dyn Write = if err.use_stderr() { stderr } else { stdout };
+            let _ = out.write_all(text.as_bytes());
+            return ExitCode::from(code);
+        }
+    };
+    let code = match args.command {
+        Command::Validate { path, format, deny_warnings } => {
+            validate::run(&path, format, deny_warnings, color, stdout, stderr)
+        }
+    };
+    ExitCode::from(code)
+}

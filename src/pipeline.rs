@@ -1,0 +1,81 @@
+//! `check` and (later stages) `compile`: the only place that calls the
+//! stages in order. Read this first.
+//!
+//! parse → resolve → lower (→ render → validate → diff → write). A stage
+//! reports all of its problems; a later stage never runs on input an earlier
+//! stage rejected, so it never reports errors caused by earlier ones.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ast::{self, Item, ValueKind};
+use crate::diagnostic::{sort_and_dedupe, Diagnostic};
+use crate::ir;
+use crate::source::{self, SourceMap};
+
+/// The result of checking a project.
+#[derive(Debug)]
+pub struct Checked {
+    /// The base view (`None`) and one view per environment; empty when errors stopped lowering.
+    pub views: BTreeMap<Option<String>, ir::Platform>,
+    /// Every diagnostic, sorted and deduplicated.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Parses, resolves and lowers every file; reads the files `file()` names.
+pub fn check(sources: &SourceMap) -> Checked {
+    let (files, mut diagnostics) = crate::parse::parse_all(&sources.files);
+    let resolved = crate::resolve::resolve(&files, &mut diagnostics);
+    let assets = source::load_assets(&sources.root, &asset_paths(sources, &files));
+    // Lowering runs even when resolution found problems, so one run reports
+    // value problems too; declarations that failed to resolve are skipped.
+    let views = crate::lower::lower(&resolved, sources, &assets, &mut diagnostics);
+    sort_and_dedupe(&mut diagnostics);
+    let views = if diagnostics.iter().any(Diagnostic::is_error) { BTreeMap::new() } else { views };
+    Checked { views, diagnostics }
+}
+
+/// Project-relative paths of every `file("…")` argument that stays inside the project.
+fn asset_paths(sources: &SourceMap, files: &[(crate::span::FileId, ast::File)]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (id, file) in files {
+        let from = &sources.file(*id).name;
+        for decl in &file.declarations {
+            collect_calls(&decl.body, from, &mut out);
+        }
+    }
+    out
+}
+
+fn collect_calls(body: &ast::Body, from: &str, out: &mut BTreeSet<String>) {
+    for item in &body.items {
+        match item {
+            Item::Attribute(attr) => collect_value(&attr.value, from, out),
+            Item::Block(block) => collect_calls(&block.body, from, out),
+            Item::When(when) => collect_calls(&when.body, from, out),
+        }
+    }
+}
+
+fn collect_value(value: &ast::Value, from: &str, out: &mut BTreeSet<String>) {
+    match &value.kind {
+        ValueKind::Call(call) if call.name.text == "file" => {
+            if let [arg] = call.args.as_slice() {
+                if let ValueKind::String(s) = &arg.kind {
+                    if let Some(Ok(path)) = s.as_plain().map(|p| source::project_path(from, &p)) {
+                        out.insert(path);
+                    }
+                }
+            }
+        }
+        ValueKind::List(items) => items.iter().for_each(|v| collect_value(v, from, out)),
+        ValueKind::Map(entries) => entries.iter().for_each(|e| collect_value(&e.value, from, out)),
+        _ => {}
+    }
+}
