@@ -118,6 +118,7 @@ fn role_namespaces(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
                 || platform.secrets.values().any(|s| s.namespace == n.name)
         })
         .map(|n| n.name.as_str())
+        .chain([platform.settings.default_namespace.as_str(), platform.settings.grafana_namespace.as_str()])
         .collect();
     for role in platform.roles.values() {
         for ns in &role.namespaces {

@@ -13,6 +13,12 @@ use super::Cx;
 /// Longest Kafka name: Strimzi names the bootstrap Service `<name>-kafka-bootstrap`.
 const MAX_KAFKA_NAME: usize = 63 - "-kafka-bootstrap".len();
 
+/// Kafka version when none is given: one the pinned Strimzi operator (1.2.0) runs in KRaft mode.
+const DEFAULT_KAFKA_VERSION: &str = "4.1.0";
+
+/// Broker volume size when none is given (10Gi).
+const DEFAULT_KAFKA_STORAGE: u128 = 10 << 30;
+
 pub(crate) fn kafkas(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Kafka> {
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Kafka) {
@@ -22,17 +28,13 @@ pub(crate) fn kafkas(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Kafka> {
                     .with_help(format!("Strimzi derives `{name}-kafka-bootstrap` from it, which must fit in 63 characters")),
             );
         }
-        let owner = format!("kafka `{name}`");
-        let version = cx.required_string(&fields, "version", span, &owner, "\"3.9.0\"");
-        if fields.value("storage").is_none() {
-            cx.missing(span, &owner, "storage", "100Gi");
-        }
+        let version = cx.string(&fields, "version");
         let kafka = ir::Kafka {
             name: name.clone(),
             namespace: cx.namespace(&fields),
-            version: version.unwrap_or_default(),
+            version: version.unwrap_or_else(|| DEFAULT_KAFKA_VERSION.to_string()),
             brokers: cx.u32(&fields, "brokers", 1, 100).unwrap_or(1),
-            storage: cx.size(&fields, "storage").unwrap_or_else(|| ir::ByteSize::from_bytes(0)),
+            storage: cx.size(&fields, "storage").unwrap_or_else(|| ir::ByteSize::from_bytes(DEFAULT_KAFKA_STORAGE)),
             nodepool: cx.name_ref(&fields, "nodepool", Kind::Nodepool),
             authentication: match cx.word(&fields, "authentication", &["scram-sha-512", "tls", "none"]).as_deref() {
                 Some("tls") => ir::KafkaAuth::Tls,

@@ -151,9 +151,13 @@ pub(super) fn translate(err: &pest::error::Error<Rule>, file: &SourceFile) -> Di
             push(name);
         }
     }
+    prune_expected(&mut expected);
     order_expected(&mut expected);
 
     let found = token_at(text, pos);
+    if expected.iter().any(|e| e == "the rest of the string") {
+        return unterminated_string(file, pos);
+    }
     let span = Span::new(file.id, pos, pos + found.len());
     let context = context_before(text, pos);
     let found_words = if found.is_empty() {
@@ -168,7 +172,73 @@ pub(super) fn translate(err: &pest::error::Error<Rule>, file: &SourceFile) -> Di
         (None, _) => format!("unexpected {found_words}"),
     };
     let label = if found.is_empty() { "file ends here".to_string() } else { "unexpected here".into() };
-    Diagnostic::new(Code::Parse, message, span, label).with_help(help_for(&expected, found, text, pos))
+    let mut diagnostic =
+        Diagnostic::new(Code::Parse, message, span, label).with_help(help_for(&expected, found));
+    if found.is_empty() {
+        if let Some(open) = last_unclosed(text) {
+            diagnostic = diagnostic.with_label(Span::new(file.id, open, open + 1), "this `{` is never closed");
+        }
+    }
+    diagnostic
+}
+
+/// Drops alternatives that only confuse: a quoted key or block label where
+/// `=`/`{` or a field name is the real expectation.
+fn prune_expected(expected: &mut Vec<String>) {
+    let has = |e: &Vec<String>, s: &str| e.iter().any(|x| x == s);
+    if has(expected, "`=`") && has(expected, "`{`") {
+        expected.retain(|e| e != "a string" && e != "`\"`" && e != "a block label");
+    }
+    if has(expected, "a field name") {
+        expected.retain(|e| e != "`\"`" && e != "`,`" && e != "`when`");
+    }
+    if has(expected, "a value") {
+        expected.retain(|e| e == "a value" || (e.starts_with('`') && e != "`\"`" && e != "`[`" && e != "`{`"));
+    }
+}
+
+fn unterminated_string(file: &SourceFile, pos: usize) -> Diagnostic {
+    let text = file.text.as_str();
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let open = text[line_start..pos].find('"').map_or(pos, |i| line_start + i);
+    Diagnostic::new(
+        Code::Parse,
+        "unterminated string",
+        Span::new(file.id, pos, pos),
+        "the line ends before the closing `\"`",
+    )
+    .with_label(Span::new(file.id, open, open + 1), "string starts here")
+    .with_help("close the string with `\"` on the same line, or use a heredoc (`<<EOT … EOT`) for text over several lines")
+}
+
+/// Byte offset of the last `{` with no matching `}` (outside strings and comments).
+fn last_unclosed(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut stack = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'<' if bytes.get(i + 1) == Some(&b'<') => i = skip_heredoc(bytes, i + 2),
+            b'{' => stack.push(i),
+            b'}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    stack.pop()
 }
 
 /// Literal tokens pest tried at the failure point (re-parses with error detail on).
@@ -231,9 +301,11 @@ fn context_before(text: &str, pos: usize) -> Option<String> {
         });
     }
     let word = last_word(trimmed)?;
-    let before_word = strip_trailing_comment_and_space(&trimmed[..trimmed.len() - word.len()]);
+    let raw_before = &trimmed[..trimmed.len() - word.len()];
+    let starts_line = raw_before.trim_end_matches([' ', '\t']).ends_with('\n');
+    let before_word = strip_trailing_comment_and_space(raw_before);
     let prev = before_word.chars().last();
-    if matches!(prev, Some('{') | Some('}') | Some(',') | None) || before_word.ends_with('\n') {
+    if matches!(prev, Some('{' | '}' | ',') | None) || starts_line {
         Some(format!("after field name `{word}`"))
     } else {
         Some(format!("after `{word}`"))
@@ -279,17 +351,10 @@ fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
-fn help_for(expected: &[String], found: &str, text: &str, pos: usize) -> String {
+fn help_for(expected: &[String], found: &str) -> String {
     let wants = |s: &str| expected.iter().any(|e| e == s);
     if found.is_empty() && wants("`}`") {
         return "a block is not closed: add the missing `}`".into();
-    }
-    if found == "\n" && text[..pos].rfind('"').is_some() && wants("the rest of the string") {
-        return "strings end on the line they start; close it with `\"` or use a heredoc (`<<EOT`)"
-            .into();
-    }
-    if found.is_empty() && wants("the rest of the string") {
-        return "close the string with `\"`".into();
     }
     if wants("the heredoc's closing tag") {
         return "end the heredoc with its tag alone on a line".into();

@@ -161,7 +161,7 @@ pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic
             Kind::from_keyword(&decl.kind.text)
         };
         if let Some(kind) = kind {
-            check_body(&decl.body, kind.fields(), kind, &resolved, diagnostics);
+            check_body(&decl.body, kind.fields(), kind.keyword(), &resolved, diagnostics);
         }
     }
     resolved
@@ -282,7 +282,7 @@ fn check_extends(decl: &Declaration, resolved: &Resolved<'_>, diagnostics: &mut 
 fn check_body(
     body: &Body,
     fields: &'static [Field],
-    kind: Kind,
+    kind: &str,
     resolved: &Resolved<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -326,7 +326,7 @@ fn check_body(
                     }
                     Shape::Block(inner) | Shape::Named(inner) if dotted => {
                         if let (Shape::Block(_), Some(second)) = (field.shape, attr.path.segments.get(1)) {
-                            lookup(inner, second, attr.path.span, kind, diagnostics);
+                            lookup(inner, second, attr.path.span, first, diagnostics);
                         }
                     }
                     _ => {}
@@ -343,7 +343,7 @@ fn check_body(
 fn check_block(
     block: &Block,
     fields: &'static [Field],
-    kind: Kind,
+    kind: &str,
     resolved: &Resolved<'_>,
     seen: &mut BTreeMap<String, Span>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -386,9 +386,9 @@ fn check_block(
         ),
         Shape::Block(inner) => {
             duplicate_field(seen, first, block.path.span, diagnostics);
-            check_body(&block.body, inner, kind, resolved, diagnostics);
+            check_body(&block.body, inner, first, resolved, diagnostics);
         }
-        Shape::Multi(inner) => check_body(&block.body, inner, kind, resolved, diagnostics),
+        Shape::Multi(inner) => check_body(&block.body, inner, first, resolved, diagnostics),
         Shape::Named(_) | Shape::Free => {
             duplicate_field(seen, first, block.path.span, diagnostics);
             check_whens(&block.body, resolved, diagnostics);
@@ -423,7 +423,7 @@ fn lookup(
     fields: &'static [Field],
     name: &str,
     span: Span,
-    kind: Kind,
+    owner: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<&'static Field> {
     let found = kinds::find(fields, name);
@@ -438,7 +438,7 @@ fn lookup(
         diagnostics.push(
             Diagnostic::new(
                 Code::UnknownField,
-                format!("{} has no field `{name}`", kind_article(kind)),
+                format!("`{owner}` has no field `{name}`"),
                 span,
                 "unknown field",
             )
@@ -446,10 +446,6 @@ fn lookup(
         );
     }
     found
-}
-
-fn kind_article(kind: Kind) -> String {
-    format!("`{}`", kind.keyword())
 }
 
 fn duplicate_field(seen: &mut BTreeMap<String, Span>, name: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
