@@ -12,6 +12,8 @@ pub mod lower;
 pub mod parse;
 pub mod pipeline;
 pub mod profile;
+pub mod render;
 pub mod resolve;
 pub mod source;
 pub mod span;
+pub mod validate;

@@ -79,3 +79,33 @@ fn collect_value(value: &ast::Value, from: &str, out: &mut BTreeSet<String>) {
         _ => {}
     }
 }
+
+/// The result of compiling a project into an output tree.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The rendered tree; `None` when any error was found (nothing may be written).
+    pub bundle: Option<crate::render::Bundle>,
+    /// Every diagnostic of every stage, sorted and deduplicated.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Checks, renders and validates: everything `platc build` does before writing.
+pub fn compile(sources: &SourceMap) -> Compiled {
+    let checked = check(sources);
+    if checked.has_errors() {
+        return Compiled { bundle: None, diagnostics: checked.diagnostics };
+    }
+    let mut diagnostics = checked.diagnostics;
+    let bundle = crate::render::render(&checked.views);
+    crate::validate::validate(&bundle, &mut diagnostics);
+    sort_and_dedupe(&mut diagnostics);
+    let failed = diagnostics.iter().any(Diagnostic::is_error);
+    Compiled { bundle: (!failed).then_some(bundle), diagnostics }
+}

@@ -1,0 +1,7 @@
+//! (being written)
+
+use crate::ir;
+
+use super::{Bundle, Object};
+
+pub(crate) fn render(_base: &ir::Platform, _objects: &[Object], _bundle: &mut Bundle) {}

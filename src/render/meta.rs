@@ -1,0 +1,36 @@
+//! Shared object metadata: the standard labels every generated object
+//! carries and the selector labels of workloads.
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::ir;
+
+/// `app.kubernetes.io/managed-by` value.
+pub const MANAGED_BY: &str = "platc";
+
+/// Labels for an object that belongs to `name` (a workload, chart, topic…).
+pub fn labels(platform: &ir::Platform, name: &str) -> Map<String, Json> {
+    let mut labels = Map::new();
+    labels.insert("app.kubernetes.io/name".into(), json!(name));
+    labels.insert("app.kubernetes.io/part-of".into(), json!(platform.name));
+    labels.insert("app.kubernetes.io/managed-by".into(), json!(MANAGED_BY));
+    labels
+}
+
+/// The labels a workload's pods are selected by (stable across versions).
+pub fn selector(name: &str) -> Map<String, Json> {
+    let mut labels = Map::new();
+    labels.insert("app.kubernetes.io/name".into(), json!(name));
+    labels
+}
+
+/// `metadata` with name, optional namespace and the standard labels of `owner`.
+pub fn metadata(platform: &ir::Platform, name: &str, namespace: Option<&str>, owner: &str) -> Json {
+    let mut meta = Map::new();
+    meta.insert("name".into(), json!(name));
+    if let Some(ns) = namespace {
+        meta.insert("namespace".into(), json!(ns));
+    }
+    meta.insert("labels".into(), Json::Object(labels(platform, owner)));
+    Json::Object(meta)
+}

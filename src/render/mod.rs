@@ -1,0 +1,114 @@
+//! Rendering: `ir::Platform` views → `Bundle` (every output file). Pure and
+//! infallible on valid IR: renderers read no files, env or clock and never
+//! look at the AST.
+//!
+//! Two layers. Object renderers (`workloads`, `namespaces`, `rbac`,
+//! `strimzi`, `grafana`, `resources`) turn one view into Kubernetes objects.
+//! Tree renderers (`kustomize`, `helm`, `argocd`, `cluster`, `readme`) lay
+//! those out as a GitOps repository: a Kustomize base per app from the base
+//! view, an overlay per env holding only JSON6902 patches for what differs,
+//! Helm values per chart, ApplicationSets per env and the local cluster config.
+
+pub mod bundle;
+mod cluster;
+mod grafana;
+mod helm;
+mod kustomize;
+pub mod meta;
+mod namespaces;
+mod rbac;
+mod readme;
+mod resources;
+mod strimzi;
+mod workloads;
+mod argocd;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use crate::ir;
+use crate::span::Span;
+
+pub use bundle::{Bundle, Document, FileContent};
+
+/// One rendered Kubernetes object, before it is placed in a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    /// The full manifest: `apiVersion`, `kind`, `metadata`, then the rest.
+    pub value: Json,
+    /// The declaration it came from (diagnostics only).
+    pub origin: Span,
+}
+
+impl Object {
+    /// Wraps a manifest.
+    pub fn new(value: Json, origin: Span) -> Self {
+        Self { value, origin }
+    }
+
+    /// `metadata.namespace`, if the object is namespaced.
+    pub fn namespace(&self) -> Option<&str> {
+        self.value.pointer("/metadata/namespace").and_then(Json::as_str)
+    }
+
+    /// `metadata.name`.
+    pub fn name(&self) -> &str {
+        self.value.pointer("/metadata/name").and_then(Json::as_str).unwrap_or_default()
+    }
+
+    /// `kind`.
+    pub fn kind(&self) -> &str {
+        self.value.get("kind").and_then(Json::as_str).unwrap_or_default()
+    }
+
+    /// `apiVersion`.
+    pub fn api_version(&self) -> &str {
+        self.value.get("apiVersion").and_then(Json::as_str).unwrap_or_default()
+    }
+
+    /// The Argo CD application (and directory) the object belongs to: its
+    /// namespace, or `platform` for cluster-scoped objects.
+    pub fn app(&self) -> String {
+        self.namespace().map_or_else(|| CLUSTER_APP.to_string(), str::to_string)
+    }
+}
+
+/// The app holding cluster-scoped objects (Namespaces, ClusterRoles…).
+pub const CLUSTER_APP: &str = "cluster";
+
+/// Every Kubernetes object of one view, sorted by (app, kind rank, namespace, name).
+pub fn objects(platform: &ir::Platform) -> Vec<Object> {
+    let mut out = Vec::new();
+    namespaces::render(platform, &mut out);
+    rbac::render(platform, &mut out);
+    workloads::render(platform, &mut out);
+    strimzi::render(platform, &mut out);
+    grafana::render(platform, &mut out);
+    resources::render(platform, &mut out);
+    out.sort_by(|a, b| {
+        (a.app(), bundle::kind_rank(a.kind()), a.kind(), a.namespace(), a.name())
+            .cmp(&(b.app(), bundle::kind_rank(b.kind()), b.kind(), b.namespace(), b.name()))
+    });
+    out
+}
+
+/// Renders the whole output tree from the base view and every env view.
+///
+/// # Panics
+/// When `views` has no base view (an invariant of `pipeline::check`).
+pub fn render(views: &BTreeMap<Option<String>, ir::Platform>) -> Bundle {
+    let base = views.get(&None).expect("invariant: the base view is always lowered");
+    let base_objects = objects(base);
+    let env_objects: BTreeMap<&str, (&ir::Platform, Vec<Object>)> = views
+        .iter()
+        .filter_map(|(env, view)| env.as_deref().map(|e| (e, (view, objects(view)))))
+        .collect();
+    let mut bundle = Bundle::default();
+    kustomize::render(base, &base_objects, &env_objects, &mut bundle);
+    helm::render(base, views, &mut bundle);
+    argocd::render(base, &base_objects, &mut bundle);
+    cluster::render(base, &mut bundle);
+    readme::render(base, &bundle.clone(), &mut bundle);
+    bundle
+}

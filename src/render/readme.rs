@@ -1,0 +1,7 @@
+//! (being written)
+
+use crate::ir;
+
+use super::Bundle;
+
+pub(crate) fn render(_base: &ir::Platform, _tree: &Bundle, _bundle: &mut Bundle) {}
