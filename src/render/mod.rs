@@ -112,3 +112,19 @@ pub fn render(views: &BTreeMap<Option<String>, ir::Platform>) -> Bundle {
     readme::render(base, &bundle.clone(), &mut bundle);
     bundle
 }
+
+/// Test support: the base view of a one-file project, panicking on errors.
+#[cfg(test)]
+pub(crate) fn test_view(source: &str) -> ir::Platform {
+    test_views(source).remove(&None).expect("base view")
+}
+
+/// Test support: every view of a one-file project, panicking on errors.
+#[cfg(test)]
+pub(crate) fn test_views(source: &str) -> BTreeMap<Option<String>, ir::Platform> {
+    let sources = crate::source::SourceMap::from_strings(".", &[("test.platform", source)]);
+    let checked = crate::pipeline::check(&sources);
+    let errors: Vec<String> = checked.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code, d.message)).collect();
+    assert!(errors.is_empty(), "test source has errors: {errors:#?}");
+    checked.views
+}
