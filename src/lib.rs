@@ -17,3 +17,4 @@ pub mod resolve;
 pub mod source;
 pub mod span;
 pub mod validate;
+pub mod write;

@@ -83,6 +83,8 @@ fn collect_value(value: &ast::Value, from: &str, out: &mut BTreeSet<String>) {
 /// The result of compiling a project into an output tree.
 #[derive(Debug)]
 pub struct Compiled {
+    /// `Err` when `--env` names an env the project does not declare.
+    pub env_error: Result<(), String>,
     /// The rendered tree; `None` when any error was found (nothing may be written).
     pub bundle: Option<crate::render::Bundle>,
     /// Every diagnostic of every stage, sorted and deduplicated.
@@ -98,14 +100,31 @@ impl Compiled {
 
 /// Checks, renders and validates: everything `platc build` does before writing.
 pub fn compile(sources: &SourceMap) -> Compiled {
+    compile_for(sources, None)
+}
+
+/// `compile`, keeping only the base and `env`'s view when `env` is given.
+pub fn compile_for(sources: &SourceMap, env: Option<&str>) -> Compiled {
     let checked = check(sources);
     if checked.has_errors() {
-        return Compiled { bundle: None, diagnostics: checked.diagnostics };
+        return Compiled { env_error: Ok(()), bundle: None, diagnostics: checked.diagnostics };
     }
     let mut diagnostics = checked.diagnostics;
-    let bundle = crate::render::render(&checked.views);
+    let mut views = checked.views;
+    if let Some(env) = env {
+        if !views.contains_key(&Some(env.to_string())) {
+            let declared: Vec<String> = views.keys().flatten().cloned().collect();
+            let message = format!("unknown environment `{env}`; declared: {}", if declared.is_empty() { "none".to_string() } else { declared.join(", ") });
+            return Compiled { env_error: Err(message), bundle: None, diagnostics };
+        }
+        views.retain(|k, _| k.is_none() || k.as_deref() == Some(env));
+        for view in views.values_mut() {
+            view.envs.retain(|name, _| name == env);
+        }
+    }
+    let bundle = crate::render::render(&views);
     crate::validate::validate(&bundle, &mut diagnostics);
     sort_and_dedupe(&mut diagnostics);
     let failed = diagnostics.iter().any(Diagnostic::is_error);
-    Compiled { bundle: (!failed).then_some(bundle), diagnostics }
+    Compiled { env_error: Ok(()), bundle: (!failed).then_some(bundle), diagnostics }
 }

@@ -2,6 +2,7 @@
 //! clap; every subcommand is a thin call into `platc::pipeline`. Output goes
 //! to the writers passed in, so the CLI is testable in-process.
 
+mod build;
 mod validate;
 
 use std::io::Write;
@@ -27,6 +28,27 @@ pub(crate) struct Args {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Check, render and validate, show the change summary, then write the output tree.
+    Build {
+        /// A `.platform` file or a project directory.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Output directory (default: `out/` inside the project directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Render only this environment's overlays and Applications.
+        #[arg(long)]
+        env: Option<String>,
+        /// Write nothing; fail when the output tree would change (for CI).
+        #[arg(long)]
+        check: bool,
+        /// Overwrite or prune generated files that were edited by hand.
+        #[arg(long)]
+        force: bool,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
     /// Run every check; write nothing.
     Validate {
         /// A `.platform` file or a project directory.
@@ -61,6 +83,10 @@ pub(crate) fn run(argv: Vec<std::ffi::OsString>, stdout: &mut dyn Write, stderr:
         }
     };
     let code = match args.command {
+        Command::Build { path, out, env, check, force, deny_warnings } => {
+            let args = build::BuildArgs { path, out, env, check, force, deny_warnings };
+            build::run(&args, color, stdout, stderr)
+        }
         Command::Validate { path, format, deny_warnings } => {
             validate::run(&path, format, deny_warnings, color, stdout, stderr)
         }

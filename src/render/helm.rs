@@ -1,9 +1,737 @@
-//! (being written)
+//! Helm values per chart: `charts/<chart>/values.yaml` from the base view and
+//! `charts/<chart>/values-<env>.yaml` holding only what an environment
+//! changes. The platform words of a `chart` declaration (`nodepool`,
+//! `resources`, `storage`, `metrics`, `ingress`) are written at the value
+//! paths its stdlib profile names, after the profile's always-set `values`;
+//! the user's `values` tree is deep-merged last and wins. A chart without a
+//! profile gets only the user's values. Two checks live here because they
+//! need the rendered trees: charts left generating random secrets
+//! ([`random_secret_warnings`]) and the chart's own `values.schema.json`
+//! applied to chart defaults + rendered values, as Helm does
+//! ([`values_schema_errors`]). Every tree is sorted by key before it is added
+//! to the bundle.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::{json, Map, Value as Json};
+
+use crate::diagnostic::{Code, Diagnostic};
 use crate::ir;
+use crate::profile::{self, Discovery, IngressStyle, Profile, ValuePath};
 
 use super::Bundle;
 
-pub(crate) fn render(_base: &ir::Platform, _views: &BTreeMap<Option<String>, ir::Platform>, _bundle: &mut Bundle) {}
+/// Default `values.yaml` of every chart that ships a `values.schema.json`, by
+/// profile name: Helm validates chart defaults + user values, so the schema
+/// check needs them.
+const DEFAULT_VALUES: &[(&str, &str)] = &[
+    (
+        "cert-manager",
+        include_str!("../../stdlib/charts/cert-manager/values.yaml"),
+    ),
+    (
+        "clickhouse-operator-altinity",
+        include_str!("../../stdlib/charts/clickhouse-operator-altinity/values.yaml"),
+    ),
+    (
+        "metallb",
+        include_str!("../../stdlib/charts/metallb/values.yaml"),
+    ),
+    (
+        "postgresql",
+        include_str!("../../stdlib/charts/postgresql/values.yaml"),
+    ),
+    (
+        "prefect-server",
+        include_str!("../../stdlib/charts/prefect-server/values.yaml"),
+    ),
+    (
+        "prefect-worker",
+        include_str!("../../stdlib/charts/prefect-worker/values.yaml"),
+    ),
+    (
+        "prometheus",
+        include_str!("../../stdlib/charts/prometheus/values.yaml"),
+    ),
+    (
+        "prometheus-prefect-exporter",
+        include_str!("../../stdlib/charts/prometheus-prefect-exporter/values.yaml"),
+    ),
+    (
+        "redis",
+        include_str!("../../stdlib/charts/redis/values.yaml"),
+    ),
+    (
+        "reloader",
+        include_str!("../../stdlib/charts/reloader/values.yaml"),
+    ),
+    (
+        "traefik",
+        include_str!("../../stdlib/charts/traefik/values.yaml"),
+    ),
+];
+
+/// The annotation that makes cert-manager issue the Ingress certificate.
+const CLUSTER_ISSUER_ANNOTATION: &str = "cert-manager.io/cluster-issuer";
+
+/// Longest schema error text kept in a diagnostic (some errors quote whole
+/// subtrees).
+const MAX_ERROR_TEXT: usize = 300;
+
+/// Renders `charts/<chart>/values.yaml` for every chart of the base view and
+/// `charts/<chart>/values-<env>.yaml` for every env whose values differ.
+pub(crate) fn render(
+    base: &ir::Platform,
+    views: &BTreeMap<Option<String>, ir::Platform>,
+    bundle: &mut Bundle,
+) {
+    for chart in base.charts.values() {
+        let values = chart_values(base, chart);
+        for (env, overlay) in env_overlays(&values, chart, views) {
+            bundle.add(
+                format!("charts/{}/values-{env}.yaml", chart.name),
+                Json::Object(overlay),
+                Some(chart.origin),
+            );
+        }
+        bundle.add(
+            format!("charts/{}/values.yaml", chart.name),
+            values,
+            Some(chart.origin),
+        );
+    }
+}
+
+/// `platc::random-secret` warnings: charts of the base view whose profile
+/// lists `random-secrets` and whose rendered values set none of the paths that
+/// would stop the chart from generating a new value on every render.
+pub(crate) fn random_secret_warnings(base: &ir::Platform) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for chart in base.charts.values() {
+        let Some(profile) = chart_profile(chart) else {
+            continue;
+        };
+        if profile.random_secrets.is_empty() {
+            continue;
+        }
+        let values = chart_values(base, chart);
+        for random in &profile.random_secrets {
+            let paths = random.unless_set.as_slice();
+            if paths.iter().any(|path| is_set(&values, path)) {
+                continue;
+            }
+            let Some(first) = paths.first() else {
+                continue;
+            };
+            let listed = paths
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(
+                Diagnostic::new(
+                    Code::RandomSecret,
+                    format!(
+                        "chart `{}` generates a new random value on every render: {}",
+                        chart.name, random.what
+                    ),
+                    chart.origin,
+                    format!("sets none of {listed}"),
+                )
+                .with_help(random_secret_help(chart, profile, first)),
+            );
+        }
+    }
+    out
+}
+
+/// `platc::schema` errors: each chart's complete values (chart defaults,
+/// then the rendered base values, then each env's overlay) checked against the
+/// chart's own `values.schema.json`, as `helm template` does.
+pub(crate) fn values_schema_errors(
+    base: &ir::Platform,
+    views: &BTreeMap<Option<String>, ir::Platform>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for chart in base.charts.values() {
+        let Some(profile) = chart_profile(chart) else {
+            continue;
+        };
+        let Some(validator) = schema_validator(profile) else {
+            continue;
+        };
+        let defaults = default_values(&profile.name).unwrap_or_default();
+        let values = chart_values(base, chart);
+        let base_errors = schema_problems(&validator, &defaults, &values);
+        for (path, text) in &base_errors {
+            out.push(schema_diagnostic(chart, None, path, text));
+        }
+        for (env, overlay) in env_overlays(&values, chart, views) {
+            let mut merged = values.clone();
+            merge_value_files(&mut merged, &Json::Object(overlay));
+            for (path, text) in schema_problems(&validator, &defaults, &merged) {
+                if !base_errors.contains(&(path.clone(), text.clone())) {
+                    out.push(schema_diagnostic(chart, Some(&env), &path, &text));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The profile of a chart, if it names one.
+fn chart_profile(chart: &ir::Chart) -> Option<&'static Profile> {
+    chart
+        .profile
+        .as_deref()
+        .and_then(|name| profile::builtin().get(name))
+}
+
+/// For every env view holding `chart`: the Helm-mergeable difference between
+/// its values and the base `values`, when there is one.
+fn env_overlays(
+    values: &Json,
+    chart: &ir::Chart,
+    views: &BTreeMap<Option<String>, ir::Platform>,
+) -> Vec<(String, Map<String, Json>)> {
+    let empty = Map::new();
+    let base_map = values.as_object().unwrap_or(&empty);
+    views
+        .iter()
+        .filter_map(|(env, view)| {
+            let env = env.as_deref()?;
+            let env_chart = view.charts.get(&chart.name)?;
+            let env_values = chart_values(view, env_chart);
+            let overlay = diff(base_map, env_values.as_object().unwrap_or(&empty));
+            (!overlay.is_empty()).then(|| (env.to_owned(), overlay))
+        })
+        .collect()
+}
+
+/// The complete values of one chart in one view, keys sorted.
+fn chart_values(view: &ir::Platform, chart: &ir::Chart) -> Json {
+    let mut tree = Json::Object(Map::new());
+    if let Some(profile) = chart_profile(chart) {
+        platform_values(view, chart, profile, &mut tree);
+    }
+    merge_user_values(&mut tree, &chart.values);
+    sorted(tree)
+}
+
+/// Everything the profile maps, in order: always-set values, node pool,
+/// resources, storage, metrics, ingress.
+fn platform_values(view: &ir::Platform, chart: &ir::Chart, profile: &Profile, tree: &mut Json) {
+    let names = Names::new(view, chart, profile);
+    for (path, value) in &profile.values {
+        set_expanded(tree, path, value, |p| names.lookup(p));
+    }
+    let paths = &profile.paths;
+    if let Some(pool) = chart
+        .nodepool
+        .as_deref()
+        .and_then(|p| view.nodepools.get(p))
+    {
+        let selector = json!({ view.settings.nodepool_label.clone(): pool.name });
+        for path in &paths.node_selector {
+            set(tree, path.segments(), selector.clone());
+        }
+        if !pool.taints.is_empty() {
+            let tolerations = Json::Array(pool.taints.iter().map(toleration).collect());
+            for path in &paths.tolerations {
+                set(tree, path.segments(), tolerations.clone());
+            }
+        }
+    }
+    if let Some(resources) = resources_value(&chart.resources) {
+        for path in &paths.resources {
+            set(tree, path.segments(), resources.clone());
+        }
+    }
+    if let Some(size) = &chart.storage {
+        if !paths.storage.is_empty() {
+            for path in &paths.storage {
+                set(tree, path.segments(), Json::String(size.text.clone()));
+            }
+            for (path, value) in &profile.storage_values {
+                set_expanded(tree, path, value, |p| names.lookup(p));
+            }
+        }
+    }
+    if chart.metrics {
+        if let Some(enable) = &paths.metrics_enable {
+            for path in enable {
+                set(tree, path.segments(), Json::Bool(true));
+            }
+            for (path, value) in &profile.metrics_values {
+                set_expanded(tree, path, value, |p| names.lookup(p));
+            }
+            let labels = monitor_labels(view);
+            if !labels.is_empty() {
+                let map: Map<String, Json> = labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                    .collect();
+                for path in &paths.service_monitor_labels {
+                    set(tree, path.segments(), Json::Object(map.clone()));
+                }
+            }
+            if let Some(release) = labels.get("release") {
+                for path in &paths.service_monitor_release {
+                    set(tree, path.segments(), Json::String(release.clone()));
+                }
+            }
+        }
+    }
+    if let (Some(ingress), Some(shape)) = (&chart.ingress, &profile.ingress) {
+        ingress_values(
+            chart,
+            ingress,
+            shape.style,
+            shape.prefix.segments(),
+            &shape.class_key,
+            tree,
+        );
+        let url = if ingress.tls.is_some() {
+            format!("https://{}", ingress.host)
+        } else {
+            format!("http://{}", ingress.host)
+        };
+        for (path, value) in &shape.values {
+            set_expanded(tree, path, value, |p| match p {
+                "host" => Some(ingress.host.clone()),
+                "url" => Some(url.clone()),
+                other => names.lookup(other),
+            });
+        }
+    }
+}
+
+/// The value placeholders of one chart (`stdlib/profiles/README.md`).
+struct Names<'a> {
+    chart: &'a ir::Chart,
+    profile: &'a Profile,
+    /// Service account and namespace of the platform's Prometheus.
+    prometheus: Option<(String, String)>,
+}
+
+impl<'a> Names<'a> {
+    fn new(view: &ir::Platform, chart: &'a ir::Chart, profile: &'a Profile) -> Self {
+        let prometheus = view.charts.values().find_map(|prom| {
+            let prom_profile = chart_profile(prom)?;
+            let account = prom_profile.prometheus.as_ref()?.service_account.as_ref()?;
+            Some((
+                prom_profile.expand_name(account, &prom.name),
+                prom.namespace.clone(),
+            ))
+        });
+        Self {
+            chart,
+            profile,
+            prometheus,
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<String> {
+        match name {
+            "release" => Some(self.chart.name.clone()),
+            "fullname" => Some(self.profile.fullname(&self.chart.name)),
+            "namespace" => Some(self.chart.namespace.clone()),
+            "prometheus-service-account" => self.prometheus.as_ref().map(|p| p.0.clone()),
+            "prometheus-namespace" => self.prometheus.as_ref().map(|p| p.1.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The labels a ServiceMonitor/PodMonitor needs to be picked up by every
+/// operator-based Prometheus of the platform (first chart by name wins a key).
+fn monitor_labels(view: &ir::Platform) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    for prom in view.charts.values() {
+        let Some(prom_profile) = chart_profile(prom) else {
+            continue;
+        };
+        let Some(info) = &prom_profile.prometheus else {
+            continue;
+        };
+        if info.discovery != Discovery::ServiceMonitor {
+            continue;
+        }
+        for (key, pattern) in &info.service_monitor_label {
+            labels
+                .entry(key.clone())
+                .or_insert_with(|| prom_profile.expand_name(pattern, &prom.name));
+        }
+    }
+    labels
+}
+
+/// A pool taint as a toleration.
+fn toleration(taint: &ir::Taint) -> Json {
+    match &taint.value {
+        Some(value) => json!({
+            "key": taint.key,
+            "operator": "Equal",
+            "value": value,
+            "effect": taint.effect,
+        }),
+        None => json!({ "key": taint.key, "operator": "Exists", "effect": taint.effect }),
+    }
+}
+
+/// `{requests: {cpu, memory}, limits: {cpu, memory}}` with what is declared.
+fn resources_value(resources: &ir::Resources) -> Option<Json> {
+    if resources.cpu.is_none() && resources.memory.is_none() {
+        return None;
+    }
+    let mut requests = Map::new();
+    let mut limits = Map::new();
+    if let Some(cpu) = &resources.cpu {
+        requests.insert("cpu".to_owned(), Json::String(cpu.request.quantity()));
+        limits.insert("cpu".to_owned(), Json::String(cpu.limit.quantity()));
+    }
+    if let Some(memory) = &resources.memory {
+        requests.insert(
+            "memory".to_owned(),
+            Json::String(memory.request.text.clone()),
+        );
+        limits.insert("memory".to_owned(), Json::String(memory.limit.text.clone()));
+    }
+    Some(json!({ "requests": requests, "limits": limits }))
+}
+
+/// The ingress block in the chart's style. Bool-TLS styles (`bitnami`,
+/// `prefect`) let the chart name the Secret (`<hostname>-tls`, argo-cd
+/// `argocd-server-tls`), which it writes only because the cert-manager
+/// annotation is present; list styles and kafka-ui get `<chart>-tls`.
+fn ingress_values(
+    chart: &ir::Chart,
+    ingress: &ir::Ingress,
+    style: IngressStyle,
+    prefix: &[String],
+    class_key: &str,
+    tree: &mut Json,
+) {
+    let mut put = |rest: &str, value: Json| {
+        let mut segments = prefix.to_vec();
+        segments.extend(rest.split('.').map(str::to_owned));
+        set(tree, &segments, value);
+    };
+    let host = Json::String(ingress.host.clone());
+    let path = Json::String(ingress.path.clone());
+    let prefix_type = Json::String("Prefix".to_owned());
+    let secret = format!("{}-tls", chart.name);
+    let tls_list = json!([{ "secretName": secret, "hosts": [ingress.host] }]);
+    put("enabled", Json::Bool(true));
+    if let Some(class) = &ingress.class {
+        put(class_key, Json::String(class.clone()));
+    }
+    if let Some(issuer) = &ingress.tls {
+        put("annotations", json!({ CLUSTER_ISSUER_ANNOTATION: issuer }));
+    }
+    let tls = ingress.tls.is_some();
+    match style {
+        IngressStyle::Bitnami => {
+            put("hostname", host);
+            put("path", path);
+            put("pathType", prefix_type);
+            put("tls", Json::Bool(tls));
+        }
+        IngressStyle::Prefect => {
+            put("host.hostname", host);
+            put("host.path", path);
+            put("host.pathType", prefix_type);
+            put("tls", Json::Bool(tls));
+        }
+        IngressStyle::HostsStrings => {
+            put("hosts", json!([host]));
+            put("path", path);
+            put("pathType", prefix_type);
+            if tls {
+                put("tls", tls_list);
+            }
+        }
+        IngressStyle::HostsStringsPaths => {
+            put("hosts", json!([host]));
+            put("paths", json!([path]));
+            put("pathType", prefix_type);
+            if tls {
+                put("tls", tls_list);
+            }
+        }
+        IngressStyle::HostObjects => {
+            put(
+                "hosts",
+                json!([{ "host": host, "paths": [{ "path": path, "pathType": prefix_type }] }]),
+            );
+            if tls {
+                put("tls", tls_list);
+            }
+        }
+        IngressStyle::HostList => {
+            // The chart always routes `/` (Prefix): `path` has no key here.
+            put("hosts", json!([{ "host": host }]));
+            if tls {
+                put("tls", tls_list);
+            }
+        }
+        IngressStyle::KafkaUi => {
+            put("host", host);
+            put("path", path);
+            put("pathType", prefix_type);
+            if tls {
+                put("tls.enabled", Json::Bool(true));
+                put("tls.secretName", Json::String(secret));
+            }
+        }
+    }
+}
+
+/// Sets `path` to `value` with its placeholders expanded; a value whose
+/// placeholder has no meaning here (no Prometheus declared) is left out, so
+/// the chart default stays.
+fn set_expanded(
+    tree: &mut Json,
+    path: &ValuePath,
+    value: &Json,
+    lookup: impl Fn(&str) -> Option<String>,
+) {
+    if let Some(value) = expand(value, &lookup) {
+        set(tree, path.segments(), value);
+    }
+}
+
+/// `value` with every `{placeholder}` in its strings replaced.
+fn expand(value: &Json, lookup: &impl Fn(&str) -> Option<String>) -> Option<Json> {
+    Some(match value {
+        Json::String(text) => Json::String(profile::substitute(text, lookup).ok()?),
+        Json::Array(items) => Json::Array(
+            items
+                .iter()
+                .map(|item| expand(item, lookup))
+                .collect::<Option<_>>()?,
+        ),
+        Json::Object(map) => Json::Object(
+            map.iter()
+                .map(|(k, v)| expand(v, lookup).map(|v| (k.clone(), v)))
+                .collect::<Option<_>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// Sets the value at `segments`, creating (or replacing non-map) parents.
+fn set(tree: &mut Json, segments: &[String], value: Json) {
+    let Some((first, rest)) = segments.split_first() else {
+        *tree = value;
+        return;
+    };
+    if !tree.is_object() {
+        *tree = Json::Object(Map::new());
+    }
+    if let Json::Object(map) = tree {
+        let child = map.entry(first.clone()).or_insert(Json::Null);
+        set(child, rest, value);
+    }
+}
+
+/// The user's `values` over the rendered tree: maps merge key by key,
+/// anything else (lists, scalars, `null`) replaces.
+fn merge_user_values(tree: &mut Json, user: &Json) {
+    match (tree, user) {
+        (Json::Object(tree), Json::Object(user)) => {
+            for (key, value) in user {
+                match tree.get_mut(key) {
+                    Some(existing) => merge_user_values(existing, value),
+                    None => {
+                        tree.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (tree, user) => *tree = user.clone(),
+    }
+}
+
+/// Helm's merge of several `-f` values files (`mergeMaps`): like
+/// [`merge_user_values`], and a `null` stays to delete the chart default.
+fn merge_value_files(values: &mut Json, overlay: &Json) {
+    merge_user_values(values, overlay);
+}
+
+/// Helm's coalescing of user values over chart defaults: user values win,
+/// maps merge, and a user `null` deletes the default.
+fn coalesce(user: &mut Map<String, Json>, defaults: &Map<String, Json>) {
+    for (key, default) in defaults {
+        match user.get_mut(key) {
+            None => {
+                user.insert(key.clone(), default.clone());
+            }
+            Some(Json::Null) => {
+                user.remove(key);
+            }
+            Some(Json::Object(inner)) => {
+                if let Json::Object(default) = default {
+                    coalesce(inner, default);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// What a values file for an env must hold so that Helm's merge of the base
+/// file and it gives `env`: changed and added keys (maps recursively, lists
+/// whole) and `null` for keys the env no longer has.
+fn diff(base: &Map<String, Json>, env: &Map<String, Json>) -> Map<String, Json> {
+    let mut out = BTreeMap::new();
+    for (key, env_value) in env {
+        match (base.get(key), env_value) {
+            (Some(base_value), _) if base_value == env_value => {}
+            (Some(Json::Object(base_map)), Json::Object(env_map)) => {
+                let inner = diff(base_map, env_map);
+                if !inner.is_empty() {
+                    out.insert(key.clone(), Json::Object(inner));
+                }
+            }
+            _ => {
+                out.insert(key.clone(), env_value.clone());
+            }
+        }
+    }
+    for key in base.keys() {
+        if !env.contains_key(key) {
+            out.insert(key.clone(), Json::Null);
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// `value` with every map's keys in sorted order.
+fn sorted(value: Json) -> Json {
+    match value {
+        Json::Object(map) => {
+            let sorted: BTreeMap<String, Json> =
+                map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+            Json::Object(sorted.into_iter().collect())
+        }
+        Json::Array(items) => Json::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+/// Whether `path` holds a value a chart template treats as set (not absent,
+/// `null`, `false` or `""`).
+fn is_set(values: &Json, path: &ValuePath) -> bool {
+    let mut current = values;
+    for segment in path.segments() {
+        match current.get(segment.as_str()) {
+            Some(next) => current = next,
+            None => return false,
+        }
+    }
+    !matches!(current, Json::Null | Json::Bool(false)) && current.as_str() != Some("")
+}
+
+/// How to stop a chart from generating a random value.
+fn random_secret_help(chart: &ir::Chart, profile: &Profile, path: &ValuePath) -> String {
+    let secret = format!("{}-credentials", chart.name);
+    let existing = profile
+        .existing_secret
+        .as_ref()
+        .filter(|e| e.path.as_ref() == Some(path));
+    match existing {
+        Some(existing) if !existing.keys.is_empty() => {
+            let keys: Vec<&str> = existing
+                .keys
+                .iter()
+                .map(|(logical, key)| key.default.as_deref().unwrap_or(logical))
+                .collect();
+            format!(
+                "declare `secret {secret} {{ namespace = {}  keys = [{}] }}` (values created outside the repository) and set `values {{ {path} = \"{secret}\" }}`",
+                chart.namespace,
+                keys.join(", ")
+            )
+        }
+        _ => format!(
+            "set `values {{ {path} = \"…\" }}`, pointing the chart at a declared `secret` whose values are created outside the repository"
+        ),
+    }
+}
+
+/// The chart's default values as JSON, for charts that ship a schema.
+fn default_values(profile: &str) -> Option<Map<String, Json>> {
+    let (_, text) = DEFAULT_VALUES.iter().find(|(name, _)| *name == profile)?;
+    match serde_yaml::from_str::<Json>(text).ok()? {
+        Json::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// A validator for the chart's `values.schema.json`, if it ships one.
+fn schema_validator(profile: &Profile) -> Option<jsonschema::Validator> {
+    let schema: Json = serde_json::from_str(profile.values_schema()?).ok()?;
+    jsonschema::validator_for(&schema).ok()
+}
+
+/// Every schema violation of defaults + `values`, as (dotted path, error).
+fn schema_problems(
+    validator: &jsonschema::Validator,
+    defaults: &Map<String, Json>,
+    values: &Json,
+) -> BTreeSet<(String, String)> {
+    let mut user = values.as_object().cloned().unwrap_or_default();
+    coalesce(&mut user, defaults);
+    let instance = Json::Object(user);
+    validator
+        .iter_errors(&instance)
+        .map(|error| {
+            let path = dotted(&error.instance_path().to_string());
+            let mut text = error.to_string();
+            if text.chars().count() > MAX_ERROR_TEXT {
+                text = text.chars().take(MAX_ERROR_TEXT).collect::<String>() + "…";
+            }
+            (path, text)
+        })
+        .collect()
+}
+
+/// A JSON pointer as the dotted path a `values` block uses (`a.b[0]`).
+fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for raw in pointer.split('/').skip(1) {
+        let segment = raw.replace("~1", "/").replace("~0", "~");
+        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            if segment.contains('.') {
+                out.push_str(&format!("\"{segment}\""));
+            } else {
+                out.push_str(&segment);
+            }
+        }
+    }
+    if out.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        out
+    }
+}
+
+/// One `platc::schema` error on a chart's values.
+fn schema_diagnostic(chart: &ir::Chart, env: Option<&str>, path: &str, text: &str) -> Diagnostic {
+    let env = env.map(|e| format!(" in env `{e}`")).unwrap_or_default();
+    Diagnostic::new(
+        Code::Schema,
+        format!(
+            "values of chart `{}`{env} fail the chart's values.schema.json at `{path}`: {text}",
+            chart.name
+        ),
+        chart.origin,
+        "Helm would refuse to render these values",
+    )
+    .with_help("correct or remove the key in `values { … }`; the chart validates its values with values.schema.json before rendering")
+}

@@ -1,15 +1,214 @@
-//! (being written)
+//! The Kustomize layout: a base per app (one file per object) from the base
+//! view, and an overlay per env that holds only what differs: JSON6902
+//! patches for changed objects, `$patch: delete` for removed ones and plain
+//! files for objects that exist only in that env.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Map, Value as Json};
 
 use crate::ir;
 
-use super::{Bundle, Object};
+use super::{App, Bundle, Object};
+
+const KUSTOMIZATION_API: &str = "kustomize.config.k8s.io/v1beta1";
+
+/// Identity of an object inside one app.
+type Key = (String, String, String);
+
+fn key(object: &Object) -> Key {
+    (object.group().to_string(), object.kind().to_string(), object.name().to_string())
+}
+
+/// `deployment-api.yaml`; the group is added for kinds that exist in several groups.
+fn file_name(object: &Object) -> String {
+    format!("{}-{}.yaml", object.kind().to_ascii_lowercase(), object.name())
+}
+
+fn group_by_app(objects: &[Object]) -> BTreeMap<App, Vec<&Object>> {
+    let mut apps: BTreeMap<App, Vec<&Object>> = BTreeMap::new();
+    for object in objects {
+        apps.entry(object.app()).or_default().push(object);
+    }
+    apps
+}
+
+/// Adds a file per object under `dir`, returning the file names in order.
+/// A name taken twice (a duplicate object, reported by validation) gets a suffix.
+fn add_objects(bundle: &mut Bundle, dir: &str, objects: &[&Object]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut taken = BTreeSet::new();
+    for object in objects {
+        let mut name = file_name(object);
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{}-{n}.yaml", file_name(object).trim_end_matches(".yaml"));
+            n += 1;
+        }
+        bundle.add(format!("{dir}/{name}"), object.value.clone(), Some(object.origin));
+        names.push(name);
+    }
+    names
+}
+
+fn kustomization(resources: Vec<String>, patches: Vec<Json>) -> Json {
+    let mut k = Map::new();
+    k.insert("apiVersion".into(), json!(KUSTOMIZATION_API));
+    k.insert("kind".into(), json!("Kustomization"));
+    if !resources.is_empty() {
+        k.insert("resources".into(), json!(resources));
+    }
+    if !patches.is_empty() {
+        k.insert("patches".into(), Json::Array(patches));
+    }
+    Json::Object(k)
+}
 
 pub(crate) fn render(
     _base: &ir::Platform,
-    _base_objects: &[Object],
-    _envs: &BTreeMap<&str, (&ir::Platform, Vec<Object>)>,
-    _bundle: &mut Bundle,
+    base_objects: &[Object],
+    envs: &BTreeMap<&str, (&ir::Platform, Vec<Object>)>,
+    bundle: &mut Bundle,
 ) {
+    let base_apps = group_by_app(base_objects);
+    for (app, objects) in &base_apps {
+        let dir = format!("{}/base", app.dir());
+        let files = add_objects(bundle, &dir, objects);
+        bundle.add(format!("{dir}/kustomization.yaml"), kustomization(files, Vec::new()), None);
+    }
+    for (env, (_, env_objects)) in envs {
+        let env_apps = group_by_app(env_objects);
+        let apps: BTreeSet<&App> = base_apps.keys().chain(env_apps.keys()).collect();
+        for app in apps {
+            let empty = Vec::new();
+            let base = base_apps.get(app).unwrap_or(&empty);
+            let current = env_apps.get(app).unwrap_or(&empty);
+            overlay(bundle, app, env, base, current);
+        }
+    }
+}
+
+fn overlay(bundle: &mut Bundle, app: &App, env: &str, base: &[&Object], current: &[&Object]) {
+    let dir = format!("{}/overlays/{env}", app.dir());
+    let base_by_key: BTreeMap<Key, &Object> = base.iter().map(|o| (key(o), *o)).collect();
+    let current_by_key: BTreeMap<Key, &Object> = current.iter().map(|o| (key(o), *o)).collect();
+    let mut resources = Vec::new();
+    if !base.is_empty() {
+        resources.push("../../base".to_string());
+    }
+    let added: Vec<&Object> = current.iter().filter(|o| !base_by_key.contains_key(&key(o))).copied().collect();
+    resources.extend(add_objects(bundle, &dir, &added));
+    let mut patches = Vec::new();
+    for (k, before) in &base_by_key {
+        let name = file_name(before);
+        match current_by_key.get(k) {
+            Some(after) => {
+                let mut ops = Vec::new();
+                diff_ops(&before.value, &after.value, &mut String::new(), &mut ops);
+                if ops.is_empty() {
+                    continue;
+                }
+                let path = format!("patches/{name}");
+                bundle.add(format!("{dir}/{path}"), Json::Array(ops), Some(after.origin));
+                patches.push(patch_entry(before, &path));
+            }
+            None => {
+                let path = format!("patches/delete-{name}");
+                let mut delete = Map::new();
+                delete.insert("apiVersion".into(), json!(before.api_version()));
+                delete.insert("kind".into(), json!(before.kind()));
+                let mut metadata = Map::new();
+                metadata.insert("name".into(), json!(before.name()));
+                if let Some(ns) = before.namespace() {
+                    metadata.insert("namespace".into(), json!(ns));
+                }
+                delete.insert("metadata".into(), Json::Object(metadata));
+                delete.insert("$patch".into(), json!("delete"));
+                bundle.add(format!("{dir}/{path}"), Json::Object(delete), Some(before.origin));
+                patches.push(json!({ "path": path }));
+            }
+        }
+    }
+    bundle.add(format!("{dir}/kustomization.yaml"), kustomization(resources, patches), None);
+}
+
+fn patch_entry(object: &Object, path: &str) -> Json {
+    let (group, version) = match object.api_version().rsplit_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", object.api_version()),
+    };
+    let mut target = Map::new();
+    if !group.is_empty() {
+        target.insert("group".into(), json!(group));
+    }
+    target.insert("version".into(), json!(version));
+    target.insert("kind".into(), json!(object.kind()));
+    target.insert("name".into(), json!(object.name()));
+    if let Some(ns) = object.namespace() {
+        target.insert("namespace".into(), json!(ns));
+    }
+    json!({ "path": path, "target": Json::Object(target) })
+}
+
+/// RFC 6902 operations turning `before` into `after`: maps are compared key
+/// by key; any other difference replaces the value whole (lists included,
+/// so a patch never depends on list positions staying put).
+pub(crate) fn diff_ops(before: &Json, after: &Json, path: &mut String, ops: &mut Vec<Json>) {
+    match (before, after) {
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, va) in a {
+                let len = path.len();
+                push_segment(path, k);
+                match b.get(k) {
+                    Some(vb) => diff_ops(va, vb, path, ops),
+                    None => ops.push(json!({ "op": "remove", "path": path.clone() })),
+                }
+                path.truncate(len);
+            }
+            for (k, vb) in b {
+                if !a.contains_key(k) {
+                    let len = path.len();
+                    push_segment(path, k);
+                    ops.push(json!({ "op": "add", "path": path.clone(), "value": vb }));
+                    path.truncate(len);
+                }
+            }
+        }
+        (a, b) if a == b => {}
+        (_, b) => ops.push(json!({ "op": "replace", "path": path.clone(), "value": b })),
+    }
+}
+
+fn push_segment(path: &mut String, segment: &str) {
+    path.push('/');
+    path.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_ops_replaces_lists_and_recurses_into_maps() {
+        let before = json!({"spec": {"replicas": 2, "labels": {"a/b": "x"}, "list": [1, 2]}});
+        let after = json!({"spec": {"replicas": 4, "list": [1], "new": true}});
+        let mut ops = Vec::new();
+        diff_ops(&before, &after, &mut String::new(), &mut ops);
+        assert_eq!(
+            ops,
+            vec![
+                json!({"op": "remove", "path": "/spec/labels"}),
+                json!({"op": "replace", "path": "/spec/list", "value": [1]}),
+                json!({"op": "replace", "path": "/spec/replicas", "value": 4}),
+                json!({"op": "add", "path": "/spec/new", "value": true}),
+            ]
+        );
+    }
+
+    #[test]
+    fn pointer_segments_are_escaped() {
+        let mut path = String::new();
+        push_segment(&mut path, "a/b~c");
+        assert_eq!(path, "/a~1b~0c");
+    }
 }

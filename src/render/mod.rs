@@ -67,15 +67,54 @@ impl Object {
         self.value.get("apiVersion").and_then(Json::as_str).unwrap_or_default()
     }
 
-    /// The Argo CD application (and directory) the object belongs to: its
-    /// namespace, or `platform` for cluster-scoped objects.
-    pub fn app(&self) -> String {
-        self.namespace().map_or_else(|| CLUSTER_APP.to_string(), str::to_string)
+    /// The app the object belongs to: its namespace, or `None` for
+    /// cluster-scoped objects (the `cluster` app).
+    pub fn app(&self) -> App {
+        match self.namespace() {
+            Some(ns) => App::Namespace(ns.to_string()),
+            None => App::Cluster,
+        }
+    }
+
+    /// The API group (`""` for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version().rsplit_once('/').map_or("", |(group, _)| group)
     }
 }
 
-/// The app holding cluster-scoped objects (Namespaces, ClusterRoles…).
-pub const CLUSTER_APP: &str = "cluster";
+/// One Argo CD application of plain manifests: a namespace, or the
+/// cluster-scoped objects (Namespaces, ClusterRoles…).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum App {
+    Cluster,
+    Namespace(String),
+}
+
+impl App {
+    /// Directory of the app in the output tree.
+    pub fn dir(&self) -> String {
+        match self {
+            App::Cluster => "cluster".to_string(),
+            App::Namespace(ns) => format!("apps/{ns}"),
+        }
+    }
+
+    /// Short name used in Application names.
+    pub fn name(&self) -> &str {
+        match self {
+            App::Cluster => "cluster",
+            App::Namespace(ns) => ns,
+        }
+    }
+
+    /// Namespace the Application deploys into.
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            App::Cluster => None,
+            App::Namespace(ns) => Some(ns),
+        }
+    }
+}
 
 /// Every Kubernetes object of one view, sorted by (app, kind rank, namespace, name).
 pub fn objects(platform: &ir::Platform) -> Vec<Object> {
@@ -86,11 +125,43 @@ pub fn objects(platform: &ir::Platform) -> Vec<Object> {
     strimzi::render(platform, &mut out);
     grafana::render(platform, &mut out);
     resources::render(platform, &mut out);
+    annotate_custom_resources(platform, &mut out);
     out.sort_by(|a, b| {
-        (a.app(), bundle::kind_rank(a.kind()), a.kind(), a.namespace(), a.name())
-            .cmp(&(b.app(), bundle::kind_rank(b.kind()), b.kind(), b.namespace(), b.name()))
+        (a.app(), bundle::kind_rank(a.kind()), a.kind(), a.name())
+            .cmp(&(b.app(), bundle::kind_rank(b.kind()), b.kind(), b.name()))
     });
     out
+}
+
+/// API groups whose CRDs a chart of this platform installs.
+pub fn crd_groups(platform: &ir::Platform) -> std::collections::BTreeSet<String> {
+    let profiles = crate::profile::builtin();
+    platform
+        .charts
+        .values()
+        .filter_map(|c| c.profile.as_deref().and_then(|p| profiles.get(p)))
+        .flat_map(|p| p.crds.iter().cloned())
+        .collect()
+}
+
+/// Custom resources whose CRD comes from a chart of the same platform may
+/// reach Argo CD before the CRD exists: skip the dry run (the sync retries
+/// until the chart has installed the CRD) and sync them after the charts.
+fn annotate_custom_resources(platform: &ir::Platform, objects: &mut [Object]) {
+    let groups = crd_groups(platform);
+    for object in objects.iter_mut() {
+        if !groups.contains(object.group()) {
+            continue;
+        }
+        let Some(metadata) = object.value.get_mut("metadata").and_then(Json::as_object_mut) else { continue };
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| Json::Object(serde_json::Map::new()));
+        if let Some(map) = annotations.as_object_mut() {
+            map.insert("argocd.argoproj.io/sync-options".into(), Json::String("SkipDryRunOnMissingResource=true".into()));
+            map.insert("argocd.argoproj.io/sync-wave".into(), Json::String("1".into()));
+        }
+    }
 }
 
 /// Renders the whole output tree from the base view and every env view.

@@ -1,5 +1,7 @@
 //! (being written)
 
+pub mod schema;
+
 use crate::diagnostic::Diagnostic;
 use crate::render::Bundle;
 

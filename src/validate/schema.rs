@@ -1,0 +1,492 @@
+//! The embedded strict JSON Schemas (`stdlib/schemas/`, one per apiVersion
+//! and kind platc emits) and their compiled validators. Takes a rendered
+//! document, returns its schema errors as (path, message) pairs in
+//! validate-out's wording. A validator is compiled once, on the first
+//! document of its kind, and shared by every thread; nothing here reads
+//! files or builds diagnostics.
+
+use std::sync::OnceLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{JsonType, PatternOptions, ValidationError, Validator};
+use serde_json::Value as Json;
+
+/// One embedded schema file.
+struct Entry {
+    api_version: &'static str,
+    kind: &'static str,
+    path: &'static str,
+    text: &'static str,
+}
+
+macro_rules! schemas {
+    ($(($api_version:literal, $kind:literal, $path:literal),)*) => {
+        &[$(Entry {
+            api_version: $api_version,
+            kind: $kind,
+            path: $path,
+            text: include_str!(concat!("../../stdlib/schemas/", $path)),
+        },)*]
+    };
+}
+
+/// Sorted by (apiVersion, kind) for binary search; must match `stdlib/schemas/index.json`.
+const ENTRIES: &[Entry] = schemas![
+    ("apps/v1", "Deployment", "v1.32.0-standalone-strict/deployment-apps-v1.json"),
+    ("apps/v1", "StatefulSet", "v1.32.0-standalone-strict/statefulset-apps-v1.json"),
+    ("argoproj.io/v1alpha1", "AppProject", "argoproj.io/appproject_v1alpha1.json"),
+    ("argoproj.io/v1alpha1", "Application", "argoproj.io/application_v1alpha1.json"),
+    ("argoproj.io/v1alpha1", "ApplicationSet", "argoproj.io/applicationset_v1alpha1.json"),
+    (
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        "v1.32.0-standalone-strict/horizontalpodautoscaler-autoscaling-v2.json"
+    ),
+    ("batch/v1", "CronJob", "v1.32.0-standalone-strict/cronjob-batch-v1.json"),
+    ("batch/v1", "Job", "v1.32.0-standalone-strict/job-batch-v1.json"),
+    ("cert-manager.io/v1", "Certificate", "cert-manager.io/certificate_v1.json"),
+    ("cert-manager.io/v1", "ClusterIssuer", "cert-manager.io/clusterissuer_v1.json"),
+    ("cert-manager.io/v1", "Issuer", "cert-manager.io/issuer_v1.json"),
+    ("k3d.io/v1alpha5", "Simple", "k3d.io/simple_v1alpha5.json"),
+    ("kafka.strimzi.io/v1", "Kafka", "kafka.strimzi.io/kafka_v1.json"),
+    ("kafka.strimzi.io/v1", "KafkaNodePool", "kafka.strimzi.io/kafkanodepool_v1.json"),
+    ("kafka.strimzi.io/v1", "KafkaTopic", "kafka.strimzi.io/kafkatopic_v1.json"),
+    ("kafka.strimzi.io/v1", "KafkaUser", "kafka.strimzi.io/kafkauser_v1.json"),
+    ("keda.sh/v1alpha1", "ScaledObject", "keda.sh/scaledobject_v1alpha1.json"),
+    ("keda.sh/v1alpha1", "TriggerAuthentication", "keda.sh/triggerauthentication_v1alpha1.json"),
+    ("kind.x-k8s.io/v1alpha4", "Cluster", "kind.x-k8s.io/cluster_v1alpha4.json"),
+    ("metallb.io/v1beta1", "IPAddressPool", "metallb.io/ipaddresspool_v1beta1.json"),
+    ("metallb.io/v1beta1", "L2Advertisement", "metallb.io/l2advertisement_v1beta1.json"),
+    ("monitoring.coreos.com/v1", "PodMonitor", "monitoring.coreos.com/podmonitor_v1.json"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor", "monitoring.coreos.com/servicemonitor_v1.json"),
+    ("networking.k8s.io/v1", "Ingress", "v1.32.0-standalone-strict/ingress-networking-v1.json"),
+    (
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        "v1.32.0-standalone-strict/networkpolicy-networking-v1.json"
+    ),
+    (
+        "policy/v1",
+        "PodDisruptionBudget",
+        "v1.32.0-standalone-strict/poddisruptionbudget-policy-v1.json"
+    ),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole", "v1.32.0-standalone-strict/clusterrole-rbac-v1.json"),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRoleBinding",
+        "v1.32.0-standalone-strict/clusterrolebinding-rbac-v1.json"
+    ),
+    ("rbac.authorization.k8s.io/v1", "Role", "v1.32.0-standalone-strict/role-rbac-v1.json"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding", "v1.32.0-standalone-strict/rolebinding-rbac-v1.json"),
+    (
+        "sparkoperator.k8s.io/v1beta2",
+        "SparkApplication",
+        "sparkoperator.k8s.io/sparkapplication_v1beta2.json"
+    ),
+    ("v1", "ConfigMap", "v1.32.0-standalone-strict/configmap-v1.json"),
+    ("v1", "Namespace", "v1.32.0-standalone-strict/namespace-v1.json"),
+    ("v1", "ResourceQuota", "v1.32.0-standalone-strict/resourcequota-v1.json"),
+    ("v1", "Service", "v1.32.0-standalone-strict/service-v1.json"),
+    ("v1", "ServiceAccount", "v1.32.0-standalone-strict/serviceaccount-v1.json"),
+];
+
+/// A schema and its validator, built on first use.
+struct Compiled {
+    validator: Validator,
+    /// The parsed schema, kept to name the allowed fields of an unknown one.
+    schema: Json,
+}
+
+/// One slot per entry of `ENTRIES`, filled on the first document of that kind.
+static COMPILED: [OnceLock<Result<Compiled, String>>; ENTRIES.len()] =
+    [const { OnceLock::new() }; ENTRIES.len()];
+
+/// At most this many errors are reported per document.
+const MAX_ERRORS: usize = 50;
+
+/// Longer messages are cut (enum lists of big CRDs can be huge).
+const MAX_MESSAGE: usize = 300;
+
+/// controller-gen's quantity pattern, worded specially in messages.
+const QUANTITY_PATTERN: &str = r"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
+
+/// A handle on one embedded schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Schema(usize);
+
+/// One schema violation: where (`.spec.replicas`) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    pub path: String,
+    pub message: String,
+}
+
+impl Schema {
+    /// The schema for `apiVersion` + `kind`, if platc embeds one.
+    pub fn find(api_version: &str, kind: &str) -> Option<Schema> {
+        ENTRIES
+            .binary_search_by(|e| (e.api_version, e.kind).cmp(&(api_version, kind)))
+            .ok()
+            .map(Schema)
+    }
+
+    /// Every embedded schema, sorted by (apiVersion, kind).
+    pub fn all() -> impl Iterator<Item = Schema> {
+        (0..ENTRIES.len()).map(Schema)
+    }
+
+    /// `apps/v1`.
+    pub fn api_version(self) -> &'static str {
+        ENTRIES[self.0].api_version
+    }
+
+    /// `Deployment`.
+    pub fn kind(self) -> &'static str {
+        ENTRIES[self.0].kind
+    }
+
+    /// The file under `stdlib/schemas/`.
+    pub fn path(self) -> &'static str {
+        ENTRIES[self.0].path
+    }
+
+    /// Compiles the validator now if it is not yet (tests and warm-up).
+    ///
+    /// # Errors
+    /// When the embedded schema does not parse or compile (a platc bug).
+    pub fn compile(self) -> Result<(), String> {
+        self.compiled().map(|_| ()).map_err(str::to_string)
+    }
+
+    /// True when `value` satisfies the schema (the fast path: no error is built).
+    ///
+    /// # Errors
+    /// When the embedded schema does not compile (a platc bug).
+    pub fn is_valid(self, value: &Json) -> Result<bool, String> {
+        Ok(self.compiled()?.validator.is_valid(value))
+    }
+
+    /// Every violation in `value` (empty when valid), at most 50 and one per
+    /// unknown or missing field.
+    ///
+    /// # Errors
+    /// When the embedded schema does not compile (a platc bug).
+    pub fn check(self, value: &Json) -> Result<Vec<SchemaError>, String> {
+        let compiled = self.compiled()?;
+        if compiled.validator.is_valid(value) {
+            return Ok(Vec::new());
+        }
+        let mut out: Vec<SchemaError> = Vec::new();
+        for error in compiled.validator.iter_errors(value) {
+            for item in describe_error(&error, value, &compiled.schema) {
+                if !out.contains(&item) {
+                    out.push(item);
+                }
+            }
+            if out.len() >= MAX_ERRORS {
+                out.truncate(MAX_ERRORS);
+                out.push(SchemaError { path: ".".into(), message: "... more errors suppressed".into() });
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn compiled(self) -> Result<&'static Compiled, &'static str> {
+        COMPILED[self.0].get_or_init(|| compile(&ENTRIES[self.0])).as_ref().map_err(String::as_str)
+    }
+}
+
+/// The apiVersions that have a schema for `kind` in `group` ("" for core), for hints.
+pub fn versions_of(group: &str, kind: &str) -> Vec<&'static str> {
+    ENTRIES
+        .iter()
+        .filter(|e| e.kind == kind && group_of(e.api_version) == group)
+        .map(|e| e.api_version)
+        .collect()
+}
+
+/// The API group of an apiVersion: `apps` for `apps/v1`, "" for `v1`.
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(group, _)| group)
+}
+
+fn compile(entry: &Entry) -> Result<Compiled, String> {
+    let schema: Json = serde_json::from_str(entry.text)
+        .map_err(|e| format!("embedded schema `{}` is not JSON: {e}", entry.path))?;
+    let validator = jsonschema::options()
+        .with_pattern_options(PatternOptions::regex())
+        .should_validate_formats(true)
+        .with_format("byte", is_base64)
+        .build(&schema)
+        .map_err(|e| format!("embedded schema `{}` does not compile: {e}", entry.path))?;
+    Ok(Compiled { validator, schema })
+}
+
+/// OpenAPI `format: byte`: standard base64 with padding.
+fn is_base64(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() % 4 != 0 {
+        return false;
+    }
+    let padding = bytes.iter().rev().take_while(|b| **b == b'=').count();
+    padding <= 2
+        && bytes[..bytes.len() - padding]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+}
+
+/// Turns one validator error into validate-out style items: unknown and
+/// missing fields are reported one per field, at the field's own path.
+fn describe_error(error: &ValidationError<'_>, document: &Json, schema: &Json) -> Vec<SchemaError> {
+    let pointer = error.instance_path().as_str();
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let allowed = allowed_fields(error, schema);
+            unexpected
+                .iter()
+                .map(|field| {
+                    let mut message = format!("unknown field {}", quote(field));
+                    let candidates = allowed.iter().map(String::as_str);
+                    if let Some(close) = crate::resolve::suggest::closest(field, candidates) {
+                        message.push_str(&format!(" (did you mean {}?)", quote(close)));
+                    }
+                    SchemaError { path: path_with(document, pointer, field), message }
+                })
+                .collect()
+        }
+        ValidationErrorKind::Required { property } => {
+            let field = property.as_str().map_or_else(|| property.to_string(), str::to_string);
+            vec![SchemaError {
+                path: path_with(document, pointer, &field),
+                message: format!("missing required field {}", quote(&field)),
+            }]
+        }
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            let keyword = error.kind().keyword();
+            let branches: Vec<&ValidationError<'static>> = context.iter().flatten().collect();
+            let best = branches
+                .iter()
+                .find(|e| !matches!(e.kind(), ValidationErrorKind::Type { .. }))
+                .or_else(|| branches.first());
+            let message = match best {
+                Some(best) => {
+                    let mut message = format!("{keyword} failed: {}", describe(best));
+                    let inner = best.instance_path().as_str();
+                    if inner != pointer {
+                        message.push_str(&format!(" (at {})", json_path(document, inner)));
+                    }
+                    message
+                }
+                None => error.to_string(),
+            };
+            vec![SchemaError { path: json_path(document, pointer), message: cut(message) }]
+        }
+        _ => vec![SchemaError { path: json_path(document, pointer), message: cut(describe(error)) }],
+    }
+}
+
+/// The message for one error, without its path.
+fn describe(error: &ValidationError<'_>) -> String {
+    let instance = error.instance();
+    match error.kind() {
+        ValidationErrorKind::Type { kind } => {
+            let wanted = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(set) => {
+                    set.iter().map(|t: JsonType| t.to_string()).collect::<Vec<_>>().join(" or ")
+                }
+            };
+            if instance.is_null() {
+                format!(
+                    "expected {wanted}, got null (the API server drops null fields of custom \
+                     resources; omit the field instead)"
+                )
+            } else {
+                format!("expected {wanted}, got {} {}", type_name(instance), short(instance, 60))
+            }
+        }
+        ValidationErrorKind::Format { format } => {
+            format!("{} is not a valid {format}", short(instance, 60))
+        }
+        ValidationErrorKind::Pattern { pattern } if pattern == QUANTITY_PATTERN => format!(
+            "{} is not a valid Kubernetes quantity (e.g. 512Mi, 1Gi, 250m, 0.5)",
+            short(instance, 60)
+        ),
+        ValidationErrorKind::Pattern { pattern } if pattern.len() > 80 => {
+            format!("{} does not match the required pattern", short(instance, 60))
+        }
+        ValidationErrorKind::Enum { options } => {
+            format!("{} is not one of {}", short(instance, 60), short(options, 200))
+        }
+        ValidationErrorKind::Required { property } => {
+            format!("missing required field {}", short(property, 80))
+        }
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let fields: Vec<String> = unexpected.iter().map(|f| quote(f)).collect();
+            format!("unknown field {}", fields.join(", "))
+        }
+        _ => error.to_string(),
+    }
+}
+
+/// The field names allowed where an `additionalProperties: false` failed:
+/// the `properties` next to the failing keyword.
+fn allowed_fields(error: &ValidationError<'_>, schema: &Json) -> Vec<String> {
+    let location = error.absolute_keyword_location().and_then(|uri| uri.fragment()).map(|f| f.as_str().to_string());
+    let node = location
+        .as_deref()
+        .and_then(|pointer| pointer.rsplit_once('/'))
+        .and_then(|(parent, _)| schema.pointer(&percent_decode(parent)));
+    node.and_then(|n| n.get("properties"))
+        .and_then(Json::as_object)
+        .map(|properties| properties.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Undoes URI percent-encoding in a fragment (`%24defs` → `$defs`).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// validate-out's path form of a JSON pointer into `document`:
+/// `.spec.template.spec.containers[0].image`, `.data["a/b"]`, `.` for the root.
+pub fn json_path(document: &Json, pointer: &str) -> String {
+    let mut out = String::new();
+    let mut current = Some(document);
+    for raw in pointer.split('/').skip(1) {
+        let segment = raw.replace("~1", "/").replace("~0", "~");
+        let index = match current {
+            Some(Json::Array(items)) => segment.parse::<usize>().ok().map(|i| (i, items.get(i))),
+            _ => None,
+        };
+        match index {
+            Some((i, next)) => {
+                out.push_str(&format!("[{i}]"));
+                current = next;
+            }
+            None => {
+                push_field(&mut out, &segment);
+                current = current.and_then(|c| c.get(&segment));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
+/// The path of `field` inside the object at `pointer`.
+fn path_with(document: &Json, pointer: &str, field: &str) -> String {
+    let mut path = json_path(document, pointer);
+    if path == "." {
+        path.clear();
+    }
+    push_field(&mut path, field);
+    path
+}
+
+fn push_field(out: &mut String, field: &str) {
+    let simple = field.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '-');
+    if simple {
+        out.push('.');
+        out.push_str(field);
+    } else {
+        out.push('[');
+        out.push_str(&quote(field));
+        out.push(']');
+    }
+}
+
+fn quote(text: &str) -> String {
+    Json::String(text.to_string()).to_string()
+}
+
+fn type_name(value: &Json) -> &'static str {
+    match value {
+        Json::Null => "null",
+        Json::Bool(_) => "boolean",
+        Json::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Json::Number(_) => "number",
+        Json::String(_) => "string",
+        Json::Array(_) => "array",
+        Json::Object(_) => "object",
+    }
+}
+
+/// Compact JSON of `value`, cut to about `limit` characters.
+fn short(value: &Json, limit: usize) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= limit {
+        return text;
+    }
+    let cut: String = text.chars().take(limit.saturating_sub(3)).collect();
+    cut + "..."
+}
+
+fn cut(message: String) -> String {
+    if message.chars().count() <= MAX_MESSAGE {
+        return message;
+    }
+    let cut: String = message.chars().take(MAX_MESSAGE - 3).collect();
+    cut + "..."
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn table_is_sorted_for_binary_search() {
+        let keys: Vec<_> = ENTRIES.iter().map(|e| (e.api_version, e.kind)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(keys, sorted);
+    }
+
+    #[test]
+    fn table_matches_index_json() {
+        let index: Json = serde_json::from_str(include_str!("../../stdlib/schemas/index.json")).unwrap();
+        let index = index["index"].as_object().unwrap();
+        assert_eq!(index.len(), ENTRIES.len());
+        for entry in ENTRIES {
+            let key = format!("{}/{}", entry.api_version, entry.kind);
+            assert_eq!(index[&key], json!(entry.path), "{key}");
+        }
+    }
+
+    #[test]
+    fn json_paths_use_brackets_for_indices_and_odd_keys() {
+        let doc = json!({"spec": {"containers": [{"image": "x"}]}, "data": {"a/b": 1}});
+        assert_eq!(json_path(&doc, "/spec/containers/0/image"), ".spec.containers[0].image");
+        assert_eq!(json_path(&doc, "/data/a~1b"), r#".data["a/b"]"#);
+        assert_eq!(json_path(&doc, ""), ".");
+    }
+
+    #[test]
+    fn base64_format_accepts_padding_only_at_the_end() {
+        assert!(is_base64("aGVsbG8="));
+        assert!(is_base64(""));
+        assert!(!is_base64("aGVsbG8"));
+        assert!(!is_base64("a=Vs"));
+    }
+}
