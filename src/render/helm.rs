@@ -735,3 +735,484 @@ fn schema_diagnostic(chart: &ir::Chart, env: Option<&str>, path: &str, text: &st
     )
     .with_help("correct or remove the key in `values { … }`; the chart validates its values with values.schema.json before rendering")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::bundle::to_yaml;
+    use crate::render::test_views;
+
+    const PLATFORM: &str = r#"
+platform demo {
+  repo           = "https://git.example.com/demo.git"
+  nodepool-label = "example.com/pool"
+}
+env dev  { destination = "https://kubernetes.default.svc" }
+env prod { destination = "https://prod.example.com:6443" }
+"#;
+
+    /// Every values file the module renders for `source`, with its path.
+    fn render_text(source: &str) -> String {
+        let views = test_views(source);
+        let mut bundle = Bundle::default();
+        render(&views[&None], &views, &mut bundle);
+        bundle
+            .files
+            .iter()
+            .map(|(path, content)| match content {
+                crate::render::FileContent::Documents(docs) => {
+                    let body: String = docs.iter().map(|d| to_yaml(&d.value)).collect();
+                    format!("# {path}\n{body}")
+                }
+                crate::render::FileContent::Text(text) => format!("# {path}\n{text}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn base_values(source: &str, chart: &str) -> Json {
+        let views = test_views(source);
+        let base = &views[&None];
+        chart_values(base, &base.charts[chart])
+    }
+
+    fn warnings(source: &str) -> Vec<Diagnostic> {
+        random_secret_warnings(&test_views(source)[&None])
+    }
+
+    fn schema_errors(source: &str) -> Vec<Diagnostic> {
+        let views = test_views(source);
+        values_schema_errors(&views[&None], &views)
+    }
+
+    #[test]
+    fn postgresql_gets_every_platform_word_and_a_prod_overlay() {
+        let source = format!(
+            r#"{PLATFORM}
+nodepool db {{ taints = ["dedicated=db:NoSchedule", "spot:NoExecute"] }}
+chart kps {{
+  profile   = kube-prometheus-stack
+  namespace = monitoring
+}}
+chart postgresql {{
+  profile   = postgresql
+  namespace = database
+  nodepool  = db
+  storage   = 20Gi
+  metrics   = true
+  resources {{ cpu = 250m..1  memory = 512Mi..1Gi }}
+  values {{
+    image.repository    = "registry.example.com/postgresql"
+    auth.existingSecret = "postgresql-credentials"
+  }}
+  when prod {{
+    storage = 100Gi
+    values {{ primary.resources.limits.memory = "4Gi" }}
+  }}
+}}
+"#
+        );
+        let text = render_text(&source);
+        assert!(text.contains("# charts/postgresql/values.yaml"), "{text}");
+        assert!(
+            text.contains("# charts/postgresql/values-prod.yaml"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("values-dev.yaml"),
+            "dev changes nothing: {text}"
+        );
+        let values = base_values(&source, "postgresql");
+        assert_eq!(
+            values.pointer("/metrics/serviceMonitor/labels/release"),
+            Some(&json!("kps"))
+        );
+        assert_eq!(
+            values.pointer("/image/repository"),
+            Some(&json!("registry.example.com/postgresql")),
+            "user values win over profile values"
+        );
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn env_overlay_nulls_removed_keys_and_keeps_lists_whole() {
+        let base = json!({
+            "a": { "x": 1, "y": [1, 2], "z": { "k": "v" } },
+            "gone": true,
+            "same": { "q": 1 },
+        });
+        let env = json!({
+            "a": { "x": 1, "y": [1, 2, 3], "z": {} },
+            "new": "n",
+            "same": { "q": 1 },
+        });
+        let overlay = diff(
+            base.as_object().expect("map"),
+            env.as_object().expect("map"),
+        );
+        assert_eq!(
+            Json::Object(overlay.clone()),
+            json!({
+                "a": { "y": [1, 2, 3], "z": { "k": null } },
+                "gone": null,
+                "new": "n",
+            })
+        );
+        // Helm's merge of the two files keeps the nulls ...
+        let mut merged = base.clone();
+        merge_value_files(&mut merged, &Json::Object(overlay));
+        assert_eq!(
+            sorted(merged.clone()),
+            sorted(json!({
+                "a": { "x": 1, "y": [1, 2, 3], "z": { "k": null } },
+                "gone": null,
+                "new": "n",
+                "same": { "q": 1 },
+            }))
+        );
+        // ... and coalescing with the chart defaults deletes what they null.
+        let mut merged = merged.as_object().cloned().expect("map");
+        let defaults = json!({ "gone": false, "a": { "z": { "k": "default" } } });
+        coalesce(&mut merged, defaults.as_object().expect("map"));
+        assert_eq!(
+            sorted(Json::Object(merged)),
+            json!({ "a": { "x": 1, "y": [1, 2, 3], "z": {} }, "new": "n", "same": { "q": 1 } })
+        );
+    }
+
+    #[test]
+    fn metrics_removed_in_an_env_become_nulls() {
+        let source = format!(
+            r#"{PLATFORM}
+chart kps {{ profile = kube-prometheus-stack  namespace = monitoring }}
+chart cache {{
+  profile   = redis
+  namespace = cache
+  metrics   = true
+  values {{ auth.existingSecret = "redis-credentials" }}
+  when dev {{ metrics = false }}
+}}
+"#
+        );
+        let text = render_text(&source);
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn ingress_styles_and_ingress_controllers() {
+        let source = format!(
+            r#"{PLATFORM}
+chart traefik {{ profile = traefik  namespace = traefik }}
+chart ingress-nginx {{ profile = ingress-nginx  namespace = ingress-nginx }}
+chart grafana {{
+  profile   = grafana
+  namespace = monitoring
+  values {{ admin.existingSecret = "grafana-admin" }}
+  ingress {{ host = "grafana.example.com"  tls = "letsencrypt-prod"  class = "traefik" }}
+}}
+chart argocd {{
+  profile   = argo-cd
+  namespace = argocd
+  ingress {{ host = "argocd.example.com"  tls = "letsencrypt-prod"  class = "nginx" }}
+}}
+chart kafka-ui {{
+  profile   = kafka-ui
+  namespace = kafka
+  ingress {{ host = "kafka.example.com"  path = "/ui"  tls = "letsencrypt-prod" }}
+}}
+chart prefect-server {{
+  profile   = prefect-server
+  namespace = prefect
+  ingress {{ host = "prefect.example.com"  class = "traefik" }}
+}}
+chart exporter {{
+  profile   = prometheus-prefect-exporter
+  namespace = prefect
+  ingress {{ host = "exporter.example.com"  class = "traefik"  tls = "letsencrypt-prod" }}
+}}
+chart logs {{
+  profile   = fluent-bit
+  namespace = logging
+  ingress {{ host = "logs.example.com"  class = "nginx"  tls = "letsencrypt-prod" }}
+}}
+chart kps {{
+  profile   = kube-prometheus-stack
+  namespace = monitoring
+  values {{ grafana.admin.existingSecret = "grafana-admin" }}
+  ingress {{ host = "prometheus.example.com"  class = "traefik" }}
+}}
+"#
+        );
+        let text = render_text(&source);
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_chart_without_profile_gets_only_its_values() {
+        let source = format!(
+            r#"{PLATFORM}
+nodepool apps {{ taints = ["dedicated=apps:NoSchedule"] }}
+chart httpbin {{
+  repo      = "https://matheusfm.dev/charts"
+  chart     = "httpbin"
+  version   = "0.1.1"
+  namespace = web
+  nodepool  = apps
+  resources {{ cpu = 100m  memory = 128Mi }}
+  values {{
+    service.port = 8080
+    podLabels    = {{ "app.kubernetes.io/part-of" = "demo" }}
+  }}
+  when prod {{ values {{ replicaCount = 3 }} }}
+}}
+chart empty {{
+  repo      = "https://charts.example.com"
+  chart     = "empty"
+  version   = "1.0.0"
+  namespace = web
+}}
+"#
+        );
+        let text = render_text(&source);
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn random_secret_warning_only_without_existing_secret() {
+        let without = format!(
+            "{PLATFORM}\nchart postgresql {{ profile = postgresql  namespace = database }}\n"
+        );
+        let found = warnings(&without);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let warning = &found[0];
+        assert_eq!(warning.code, Code::RandomSecret);
+        assert!(
+            warning.message.contains("`postgresql`"),
+            "{}",
+            warning.message
+        );
+        assert!(warning.message.contains("postgres and user passwords"));
+        let help = warning.help.as_deref().unwrap_or_default();
+        assert!(
+            help.contains("auth.existingSecret = \"postgresql-credentials\""),
+            "{help}"
+        );
+        assert!(help.contains("secret postgresql-credentials"), "{help}");
+        assert!(help.contains("postgres-password"), "{help}");
+        let views = test_views(&without);
+        assert_eq!(
+            warning.primary.span,
+            views[&None].charts["postgresql"].origin
+        );
+        insta::assert_snapshot!(format!(
+            "{}\nlabel: {}\nhelp: {help}",
+            warning.message, warning.primary.message
+        ));
+
+        let with = format!(
+            "{PLATFORM}\nchart postgresql {{\n  profile = postgresql\n  namespace = database\n  values {{ auth.existingSecret = \"pg\" }}\n}}\n"
+        );
+        assert!(warnings(&with).is_empty());
+        let empty = with.replace("\"pg\"", "\"\"");
+        assert_eq!(warnings(&empty).len(), 1, "an empty name is not set");
+        let airflow = format!(
+            "{PLATFORM}\nchart airflow {{\n  profile = airflow\n  namespace = airflow\n  values {{ auth.existingSecret = \"airflow\" }}\n}}\n"
+        );
+        let found = warnings(&airflow);
+        assert_eq!(found.len(), 2, "postgresql and redis subcharts: {found:#?}");
+    }
+
+    #[test]
+    fn schema_rejects_an_unknown_key_of_a_strict_chart() {
+        let source = format!(
+            "{PLATFORM}\nchart traefik {{\n  profile = traefik\n  namespace = traefik\n  values {{ bogus = 1 }}\n}}\n"
+        );
+        let errors = schema_errors(&source);
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert_eq!(errors[0].code, Code::Schema);
+        assert!(errors[0].message.contains("bogus"), "{}", errors[0].message);
+        insta::assert_snapshot!(errors[0].message.clone());
+
+        let prod_only = format!(
+            "{PLATFORM}\nchart traefik {{\n  profile = traefik\n  namespace = traefik\n  when prod {{ values {{ bogus = 1 }} }}\n}}\n"
+        );
+        let errors = schema_errors(&prod_only);
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].message.contains("in env `prod`"),
+            "{}",
+            errors[0].message
+        );
+
+        let typed = format!(
+            "{PLATFORM}\nchart pg {{\n  profile = postgresql\n  namespace = db\n  values {{ architecture = \"cluster\" }}\n}}\n"
+        );
+        let errors = schema_errors(&typed);
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].message.contains("`architecture`"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn every_word_renders_schema_clean_for_every_schema_chart() {
+        let source = format!(
+            r#"{PLATFORM}
+nodepool infra {{ taints = ["dedicated=infra:NoSchedule"] }}
+chart prom {{
+  profile   = prometheus
+  namespace = monitoring
+  nodepool  = infra
+  storage   = 20Gi
+  metrics   = true
+  resources {{ cpu = 250m..1  memory = 512Mi..1Gi }}
+  ingress {{ host = "prom.example.com"  class = "traefik"  tls = "letsencrypt" }}
+}}
+chart kps {{ profile = kube-prometheus-stack  namespace = monitoring  values {{ grafana.adminPassword = "x" }} }}
+"#
+        );
+        let mut source = source;
+        for (name, _) in DEFAULT_VALUES {
+            if *name == "prometheus" {
+                continue;
+            }
+            let profile = profile::builtin().get(name).expect("profile");
+            let mut body = format!("  profile = {name}\n  namespace = ns-{name}\n  nodepool = infra\n  resources {{ cpu = 100m..200m  memory = 64Mi..128Mi }}\n");
+            if !profile.paths.storage.is_empty() {
+                body.push_str("  storage = 10Gi\n");
+            }
+            if profile.has_metrics() {
+                body.push_str("  metrics = true\n");
+            }
+            if profile.ingress.is_some() {
+                body.push_str(&format!(
+                    "  ingress {{ host = \"{name}.example.com\"  class = \"traefik\"  tls = \"letsencrypt\" }}\n"
+                ));
+            }
+            source.push_str(&format!("chart c-{name} {{\n{body}}}\n"));
+        }
+        let errors = schema_errors(&source);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+
+    #[test]
+    fn default_values_parse_and_satisfy_their_schemas() {
+        let with_schema: Vec<&str> = profile::builtin()
+            .iter()
+            .filter(|p| p.values_schema().is_some())
+            .map(|p| p.name.as_str())
+            .collect();
+        let embedded: Vec<&str> = DEFAULT_VALUES.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            embedded, with_schema,
+            "one DEFAULT_VALUES entry per chart schema"
+        );
+        for name in embedded {
+            let profile = profile::builtin().get(name).expect("profile");
+            let defaults = default_values(name).unwrap_or_else(|| panic!("{name}: values.yaml"));
+            let validator = schema_validator(profile).unwrap_or_else(|| panic!("{name}: schema"));
+            let problems = schema_problems(&validator, &defaults, &json!({}));
+            assert!(problems.is_empty(), "{name}: {problems:#?}");
+        }
+    }
+
+    /// Every leaf the profile mapping writes exists in the chart's values.yaml,
+    /// or sits below a free-form map (`nodeSelector: {}`, `resources: {}`).
+    #[test]
+    fn rendered_paths_exist_in_the_chart_defaults() {
+        fn leaves(value: &Json, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+            match value {
+                Json::Object(map) if !map.is_empty() => {
+                    for (key, inner) in map {
+                        path.push(key.clone());
+                        leaves(inner, path, out);
+                        path.pop();
+                    }
+                }
+                _ => out.push(path.clone()),
+            }
+        }
+        let source = format!(
+            r#"{PLATFORM}
+nodepool infra {{ taints = ["dedicated=infra:NoSchedule"] }}
+chart kps {{ profile = kube-prometheus-stack  namespace = monitoring }}
+chart postgresql {{
+  profile = postgresql  namespace = database  nodepool = infra  storage = 20Gi  metrics = true
+  resources {{ cpu = 250m..1  memory = 512Mi..1Gi }}
+}}
+chart traefik {{
+  profile = traefik  namespace = traefik  nodepool = infra  storage = 1Gi  metrics = true
+  resources {{ cpu = 250m..1  memory = 512Mi..1Gi }}
+}}
+chart grafana {{
+  profile = grafana  namespace = monitoring  nodepool = infra  storage = 1Gi  metrics = true
+  resources {{ cpu = 250m..1  memory = 512Mi..1Gi }}
+  ingress {{ host = "g.example.com"  class = "traefik"  tls = "letsencrypt" }}
+}}
+"#
+        );
+        let views = test_views(&source);
+        let base = &views[&None];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/charts");
+        for name in ["postgresql", "traefik", "grafana"] {
+            let text =
+                std::fs::read_to_string(dir.join(name).join("values.yaml")).expect("values.yaml");
+            let defaults: Json = serde_yaml::from_str(&text).expect("yaml");
+            let values = chart_values(base, &base.charts[name]);
+            let mut found = Vec::new();
+            leaves(&values, &mut Vec::new(), &mut found);
+            for path in found {
+                let mut current = &defaults;
+                let mut ok = false;
+                for (depth, segment) in path.iter().enumerate() {
+                    match current.get(segment.as_str()) {
+                        Some(next) => current = next,
+                        None => {
+                            let free_form = depth > 0
+                                && (current.as_object().is_some_and(Map::is_empty)
+                                    || current.is_null());
+                            assert!(
+                                free_form,
+                                "{name}: `{}` is not in values.yaml",
+                                path.join(".")
+                            );
+                            ok = true;
+                            break;
+                        }
+                    }
+                }
+                let _ = ok;
+            }
+        }
+    }
+
+    #[test]
+    fn json_pointers_read_as_dotted_paths() {
+        assert_eq!(dotted(""), "(top level)");
+        assert_eq!(dotted("/a/b"), "a.b");
+        assert_eq!(dotted("/hosts/0/host"), "hosts[0].host");
+        assert_eq!(
+            dotted("/annotations/cert-manager.io~1cluster-issuer"),
+            "annotations.\"cert-manager.io/cluster-issuer\""
+        );
+    }
+
+    #[test]
+    fn output_is_deterministic_and_sorted() {
+        let source = format!(
+            "{PLATFORM}\nchart pg {{\n  profile = postgresql\n  namespace = db\n  values {{ zeta = 1\n alpha = {{ z = 1, a = 2 }} }}\n}}\n"
+        );
+        let first = render_text(&source);
+        assert_eq!(first, render_text(&source));
+        let alpha = first.find("alpha:").expect("alpha");
+        let zeta = first.find("zeta:").expect("zeta");
+        assert!(alpha < zeta, "{first}");
+        assert!(
+            first.find("    a: 2").expect("a") < first.find("    z: 1").expect("z"),
+            "{first}"
+        );
+    }
+}
