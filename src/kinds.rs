@@ -102,6 +102,9 @@ impl Kind {
 pub enum Shape {
     /// `field = value`.
     Attr,
+    /// `field = value` where `none` is one of the values (`cluster = none`),
+    /// not a removal.
+    AttrNoneValue,
     /// `field { … }`, merged field by field; at most one per body.
     Block(&'static [Field]),
     /// `field { … }` or `field "label" { … }`, repeatable, kept in source order.
@@ -122,6 +125,10 @@ pub struct Field {
 
 const fn attr(name: &'static str) -> Field {
     Field { name, shape: Shape::Attr }
+}
+
+const fn attr_none(name: &'static str) -> Field {
+    Field { name, shape: Shape::AttrNoneValue }
 }
 
 const fn block(name: &'static str, fields: &'static [Field]) -> Field {
@@ -150,7 +157,7 @@ const PLATFORM: &[Field] = &[
     attr("path"),
     attr("revision"),
     attr("kubernetes"),
-    attr("cluster"),
+    attr_none("cluster"),
     attr("control-planes"),
     attr("nodepool-label"),
     attr("network"),
@@ -247,7 +254,7 @@ const KAFKA: &[Field] = &[
     attr("brokers"),
     attr("storage"),
     attr("nodepool"),
-    attr("authentication"),
+    attr_none("authentication"),
     block("resources", RESOURCES),
 ];
 

@@ -22,7 +22,8 @@ pub(super) fn run(
             return EXIT_USAGE;
         }
     };
-    let checked = platc::pipeline::check(&sources);
+    // Every check, including those on rendered output; nothing is written.
+    let checked = platc::pipeline::compile(&sources);
     let format = match format {
         OutputFormat::Json => Format::Json,
         OutputFormat::Human => Format::Human { color, width: 100 },

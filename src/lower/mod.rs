@@ -135,6 +135,7 @@ impl<'a> Cx<'_, 'a> {
         let value = fields.value(name)?;
         let (text, span) = match &value.kind {
             ValueKind::Reference(r) if r.segments.len() == 1 => (r.segments[0].text.clone(), r.span),
+            ValueKind::None if options.contains(&"none") => ("none".to_string(), value.span),
             ValueKind::String(s) if s.as_plain().is_some() => (s.as_plain().unwrap_or_default(), s.span),
             _ => {
                 let expected = format!("one of {}", list_words(options));

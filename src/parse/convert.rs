@@ -66,10 +66,18 @@ fn convert_body(pair: Pair<'_, Rule>, file: FileId) -> Body {
 fn convert_item(pair: Pair<'_, Rule>, file: FileId) -> Item {
     let inner = next(&mut pair.into_inner(), "an item");
     match inner.as_rule() {
-        Rule::attribute => Item::Attribute(convert_attribute(inner, file)),
-        Rule::block => Item::Block(convert_block(inner, file)),
+        Rule::entry => convert_entry(inner, file),
         Rule::when_block => Item::When(convert_when_block(inner, file)),
         other => unreachable!("invariant: unexpected {other:?} as an item"),
+    }
+}
+
+/// An entry with `=` is an attribute, otherwise a block.
+fn convert_entry(pair: Pair<'_, Rule>, file: FileId) -> Item {
+    if pair.clone().into_inner().any(|p| p.as_rule() == Rule::assign) {
+        Item::Attribute(convert_attribute(pair, file))
+    } else {
+        Item::Block(convert_block(pair, file))
     }
 }
 
@@ -147,12 +155,13 @@ pub(super) fn convert_value(pair: Pair<'_, Rule>, file: FileId) -> Value {
     let kind = match pair.as_rule() {
         Rule::none => ValueKind::None,
         Rule::boolean => ValueKind::Bool(pair.as_str() == "true"),
-        Rule::number => ValueKind::Number(convert_number(pair, file)),
-        Rule::range => {
+        Rule::numeric => {
             let mut inner = pair.into_inner();
-            let low = convert_number(next(&mut inner, "a range start"), file);
-            let high = convert_number(next(&mut inner, "a range end"), file);
-            ValueKind::Range(low, high)
+            let low = convert_number(next(&mut inner, "a number"), file);
+            match inner.next() {
+                Some(high) => ValueKind::Range(low, convert_number(high, file)),
+                None => ValueKind::Number(low),
+            }
         }
         Rule::string => ValueKind::String(convert_string(pair, file)),
         Rule::heredoc => ValueKind::Heredoc(convert_heredoc(pair)),

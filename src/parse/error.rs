@@ -19,13 +19,13 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::decl_name | Rule::env_name | Rule::name | Rule::ref_segment => "a name",
         Rule::extends_clause | Rule::kw_extends => "`extends`",
         Rule::body => "`{`",
-        Rule::item | Rule::block | Rule::attribute | Rule::field_path | Rule::key => "a field name",
+        Rule::item | Rule::entry | Rule::field_path | Rule::key => "a field name",
         Rule::when_block | Rule::kw_when => "`when`",
         Rule::block_label => "a block label",
         Rule::assign => "`=`",
         Rule::none
         | Rule::boolean
-        | Rule::range
+        | Rule::numeric
         | Rule::number
         | Rule::list
         | Rule::map
@@ -158,6 +158,11 @@ pub(super) fn translate(err: &pest::error::Error<Rule>, file: &SourceFile) -> Di
     if expected.iter().any(|e| e == "the rest of the string") {
         return unterminated_string(file, pos);
     }
+    if expected == ["`{`"] {
+        if let Some(diagnostic) = missing_assign_before_string(file, pos) {
+            return diagnostic;
+        }
+    }
     let span = Span::new(file.id, pos, pos + found.len());
     let context = context_before(text, pos);
     let found_words = if found.is_empty() {
@@ -195,6 +200,33 @@ fn prune_expected(expected: &mut Vec<String>) {
     if has(expected, "a value") {
         expected.retain(|e| e == "a value" || (e.starts_with('`') && e != "`\"`" && e != "`[`" && e != "`{`"));
     }
+}
+
+/// `image "nginx:1"`: the string was taken for a block label; the real
+/// mistake is the missing `=` before it.
+fn missing_assign_before_string(file: &SourceFile, pos: usize) -> Option<Diagnostic> {
+    let text = file.text.as_str();
+    let before = text[..pos].trim_end();
+    if !before.ends_with('"') {
+        return None;
+    }
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = &before[line_start..];
+    let open = line.find('"')?;
+    let key = line[..open].trim();
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+        return None;
+    }
+    let start = line_start + open;
+    Some(
+        Diagnostic::new(
+            Code::Parse,
+            format!("expected `=` between field name `{key}` and its value"),
+            Span::new(file.id, start, before.len()),
+            "value without `=`",
+        )
+        .with_help(format!("write `{key} = {}`", &line[open..])),
+    )
 }
 
 fn unterminated_string(file: &SourceFile, pos: usize) -> Diagnostic {

@@ -105,6 +105,8 @@ pub(crate) fn render(
 /// `platc::random-secret` warnings: charts of the base view whose profile
 /// lists `random-secrets` and whose rendered values set none of the paths that
 /// would stop the chart from generating a new value on every render.
+// Called from `pipeline.rs`; the allow only bridges the time until it is wired.
+#[allow(dead_code)]
 pub(crate) fn random_secret_warnings(base: &ir::Platform) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for chart in base.charts.values() {
@@ -117,7 +119,10 @@ pub(crate) fn random_secret_warnings(base: &ir::Platform) -> Vec<Diagnostic> {
         let values = chart_values(base, chart);
         for random in &profile.random_secrets {
             let paths = random.unless_set.as_slice();
-            if paths.iter().any(|path| is_set(&values, path)) {
+            if paths
+                .iter()
+                .any(|path| is_set(&values, path) || is_switched_off(&values, path))
+            {
                 continue;
             }
             let Some(first) = paths.first() else {
@@ -132,7 +137,7 @@ pub(crate) fn random_secret_warnings(base: &ir::Platform) -> Vec<Diagnostic> {
                 Diagnostic::new(
                     Code::RandomSecret,
                     format!(
-                        "chart `{}` generates a new random value on every render: {}",
+                        "chart `{}` is left generating random secrets: {}",
                         chart.name, random.what
                     ),
                     chart.origin,
@@ -148,6 +153,8 @@ pub(crate) fn random_secret_warnings(base: &ir::Platform) -> Vec<Diagnostic> {
 /// `platc::schema` errors: each chart's complete values (chart defaults,
 /// then the rendered base values, then each env's overlay) checked against the
 /// chart's own `values.schema.json`, as `helm template` does.
+// Called from `pipeline.rs`; the allow only bridges the time until it is wired.
+#[allow(dead_code)]
 pub(crate) fn values_schema_errors(
     base: &ir::Platform,
     views: &BTreeMap<Option<String>, ir::Platform>,
@@ -582,7 +589,7 @@ fn coalesce(user: &mut Map<String, Json>, defaults: &Map<String, Json>) {
 
 /// What a values file for an env must hold so that Helm's merge of the base
 /// file and it gives `env`: changed and added keys (maps recursively, lists
-/// whole) and `null` for keys the env no longer has.
+/// whole) and `null` for keys the env no longer has ([`nulls`]).
 fn diff(base: &Map<String, Json>, env: &Map<String, Json>) -> Map<String, Json> {
     let mut out = BTreeMap::new();
     for (key, env_value) in env {
@@ -599,12 +606,28 @@ fn diff(base: &Map<String, Json>, env: &Map<String, Json>) -> Map<String, Json> 
             }
         }
     }
-    for key in base.keys() {
+    for (key, base_value) in base {
         if !env.contains_key(key) {
-            out.insert(key.clone(), Json::Null);
+            out.insert(key.clone(), nulls(base_value));
         }
     }
     out.into_iter().collect()
+}
+
+/// What deletes `value` from a merged values tree: `null` for a leaf (a
+/// scalar, a list or an empty map), and a map's leaves one by one, so that
+/// the chart's default maps above them survive (a template reading
+/// `.Values.metrics.serviceMonitor.enabled` fails when `serviceMonitor`
+/// itself is deleted).
+fn nulls(value: &Json) -> Json {
+    match value {
+        Json::Object(map) if !map.is_empty() => Json::Object(
+            map.iter()
+                .map(|(key, inner)| (key.clone(), nulls(inner)))
+                .collect(),
+        ),
+        _ => Json::Null,
+    }
 }
 
 /// `value` with every map's keys in sorted order.
@@ -631,6 +654,25 @@ fn is_set(values: &Json, path: &ValuePath) -> bool {
         }
     }
     !matches!(current, Json::Null | Json::Bool(false)) && current.as_str() != Some("")
+}
+
+/// Whether a map above `path` has `enabled: false`: the part of the chart
+/// that would generate the value is not rendered at all (`postgresql.enabled
+/// = false` for an external database, `auth.enabled = false`,
+/// `controller.defaultTLSSecret.enabled = false`).
+fn is_switched_off(values: &Json, path: &ValuePath) -> bool {
+    let segments = path.segments();
+    let mut current = values;
+    for segment in &segments[..segments.len().saturating_sub(1)] {
+        match current.get(segment.as_str()) {
+            Some(next) => current = next,
+            None => return false,
+        }
+        if current.get("enabled") == Some(&Json::Bool(false)) {
+            return true;
+        }
+    }
+    false
 }
 
 /// How to stop a chart from generating a random value.
@@ -662,10 +704,49 @@ fn random_secret_help(chart: &ir::Chart, profile: &Profile, path: &ValuePath) ->
 /// The chart's default values as JSON, for charts that ship a schema.
 fn default_values(profile: &str) -> Option<Map<String, Json>> {
     let (_, text) = DEFAULT_VALUES.iter().find(|(name, _)| *name == profile)?;
-    match serde_yaml::from_str::<Json>(text).ok()? {
+    match serde_yaml::from_str::<Json>(&yaml11_booleans(text)).ok()? {
         Json::Object(map) => Some(map),
         _ => None,
     }
+}
+
+/// `text` with the YAML 1.1 booleans Helm's parser reads (`yes`, `no`, `on`,
+/// `off`, `y`, `n` in any of their spellings) written as `true`/`false`, so
+/// that serde_yaml (YAML 1.2) sees what Helm sees. Only plain scalars that
+/// end a `key: value` or `- value` line are rewritten; the embedded values
+/// files use no other form for them.
+fn yaml11_booleans(text: &str) -> String {
+    const TRUE: &[&str] = &["y", "Y", "yes", "Yes", "YES", "on", "On", "ON"];
+    const FALSE: &[&str] = &["n", "N", "no", "No", "NO", "off", "Off", "OFF"];
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let code = line.find(" #").map_or(line, |hash| &line[..hash]);
+        let trimmed = code.trim_end();
+        let start = trimmed.rfind(": ").map(|i| i + 2).or_else(|| {
+            trimmed
+                .trim_start()
+                .starts_with("- ")
+                .then(|| trimmed.find("- ").map_or(0, |i| i + 2))
+        });
+        let replaced = start.and_then(|start| {
+            let word = trimmed[start..].trim();
+            let value = if TRUE.contains(&word) {
+                "true"
+            } else if FALSE.contains(&word) {
+                "false"
+            } else {
+                return None;
+            };
+            Some(format!(
+                "{}{value}{}",
+                &trimmed[..start],
+                &line[trimmed.len()..]
+            ))
+        });
+        out.push_str(replaced.as_deref().unwrap_or(line));
+        out.push('\n');
+    }
+    out
 }
 
 /// A validator for the chart's `values.schema.json`, if it ships one.
@@ -840,6 +921,7 @@ chart postgresql {{
         let base = json!({
             "a": { "x": 1, "y": [1, 2], "z": { "k": "v" } },
             "gone": true,
+            "gone-map": { "deep": { "leaf": 1 }, "list": [1], "empty": {} },
             "same": { "q": 1 },
         });
         let env = json!({
@@ -856,6 +938,7 @@ chart postgresql {{
             json!({
                 "a": { "y": [1, 2, 3], "z": { "k": null } },
                 "gone": null,
+                "gone-map": { "deep": { "leaf": null }, "list": null, "empty": null },
                 "new": "n",
             })
         );
@@ -867,17 +950,27 @@ chart postgresql {{
             sorted(json!({
                 "a": { "x": 1, "y": [1, 2, 3], "z": { "k": null } },
                 "gone": null,
+                "gone-map": { "deep": { "leaf": null }, "list": null, "empty": null },
                 "new": "n",
                 "same": { "q": 1 },
             }))
         );
         // ... and coalescing with the chart defaults deletes what they null.
         let mut merged = merged.as_object().cloned().expect("map");
-        let defaults = json!({ "gone": false, "a": { "z": { "k": "default" } } });
+        let defaults = json!({
+            "gone": false,
+            "gone-map": { "deep": { "leaf": 0, "other": 2 }, "list": [], "empty": {} },
+            "a": { "z": { "k": "default" } },
+        });
         coalesce(&mut merged, defaults.as_object().expect("map"));
         assert_eq!(
             sorted(Json::Object(merged)),
-            json!({ "a": { "x": 1, "y": [1, 2, 3], "z": {} }, "new": "n", "same": { "q": 1 } })
+            sorted(json!({
+                "a": { "x": 1, "y": [1, 2, 3], "z": {} },
+                "gone-map": { "deep": { "other": 2 } },
+                "new": "n",
+                "same": { "q": 1 },
+            }))
         );
     }
 
@@ -1021,6 +1114,19 @@ chart empty {{
         );
         let found = warnings(&airflow);
         assert_eq!(found.len(), 2, "postgresql and redis subcharts: {found:#?}");
+        let external = airflow.replace(
+            "auth.existingSecret = \"airflow\"",
+            "auth.existingSecret = \"airflow\"\n postgresql.enabled = false\n redis.enabled = false",
+        );
+        assert!(warnings(&external).is_empty(), "subcharts switched off");
+        let haproxy = format!(
+            "{PLATFORM}\nchart haproxy {{\n  profile = haproxy-kubernetes-ingress\n  namespace = haproxy\n  values {{ controller.defaultTLSSecret.enabled = false }}\n}}\n"
+        );
+        assert!(
+            warnings(&haproxy).is_empty(),
+            "no default certificate at all"
+        );
+        assert_eq!(warnings(&haproxy.replace("false", "true")).len(), 1);
     }
 
     #[test]
@@ -1046,7 +1152,7 @@ chart empty {{
         );
 
         let typed = format!(
-            "{PLATFORM}\nchart pg {{\n  profile = postgresql\n  namespace = db\n  values {{ architecture = \"cluster\" }}\n}}\n"
+            "{PLATFORM}\nchart pg {{\n  profile = postgresql\n  namespace = db\n  values {{ architecture = 3 }}\n}}\n"
         );
         let errors = schema_errors(&typed);
         assert_eq!(errors.len(), 1, "{errors:#?}");
@@ -1171,9 +1277,13 @@ chart grafana {{
                     match current.get(segment.as_str()) {
                         Some(next) => current = next,
                         None => {
-                            let free_form = depth > 0
-                                && (current.as_object().is_some_and(Map::is_empty)
-                                    || current.is_null());
+                            // Commented-out keys the chart honours (profile test ALLOWED).
+                            let documented =
+                                name == "grafana" && path.join(".") == "ingress.ingressClassName";
+                            let free_form = documented
+                                || depth > 0
+                                    && (current.as_object().is_some_and(Map::is_empty)
+                                        || current.is_null());
                             assert!(
                                 free_form,
                                 "{name}: `{}` is not in values.yaml",
@@ -1211,8 +1321,28 @@ chart grafana {{
         let zeta = first.find("zeta:").expect("zeta");
         assert!(alpha < zeta, "{first}");
         assert!(
-            first.find("    a: 2").expect("a") < first.find("    z: 1").expect("z"),
+            first.find("  a: 2").expect("a") < first.find("  z: 1").expect("z"),
             "{first}"
         );
+    }
+}
+#[cfg(test)]
+mod examples_tmp {
+    #[test]
+    fn examples() {
+        for ex in ["data-challenge-stone", "dynasafe", "interview-infra", "k8s-microservices", "streamforge"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(ex);
+            let sources = crate::source::load(&dir).expect("load");
+            let checked = crate::pipeline::check(&sources);
+            let errs: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+            eprintln!("=== {ex}: {} errors {:?}", errs.len(), errs.iter().take(3).collect::<Vec<_>>());
+            let Some(base) = checked.views.get(&None) else { continue };
+            for d in super::random_secret_warnings(base) { eprintln!("WARN {}\n  help: {:?}", d.message, d.help); }
+            for d in super::values_schema_errors(base, &checked.views) { eprintln!("SCHEMA {}", d.message); }
+            let mut bundle = crate::render::Bundle::default();
+            super::render(base, &checked.views, &mut bundle);
+            for (p, t) in bundle.encode() { eprintln!("# {p}\n{t}"); }
+        }
+        panic!();
     }
 }

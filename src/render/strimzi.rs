@@ -8,7 +8,13 @@
 //! `strimzi.io/kraft` and `strimzi.io/node-pools` annotations are not written
 //! (Strimzi ignores them since 0.48). The listener is `plain` on 9092 unless
 //! authentication is `tls`, which needs the TLS listener on 9093; this is the
-//! port `ir::Kafka::bootstrap` hands to clients.
+//! port `ir::Kafka::bootstrap` hands to clients. With authentication the
+//! cluster runs the `simple` authorizer, so the users' ACLs are enforced.
+//!
+//! Replication defaults follow the broker count: 3 (or fewer brokers) for
+//! new and internal topics, `min.insync.replicas` 2 (or fewer brokers). A
+//! topic with fewer replicas than that minimum gets its own lower
+//! `min.insync.replicas`, else every `acks=all` write to it would fail.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -591,8 +597,8 @@ service bystander {
 
     #[test]
     fn no_authentication_means_no_users_and_no_authorizer() {
-        // `authentication = none` in source is dropped by the `none` merge
-        // rule today (the field falls back to its default), so the IR is set here.
+        // Set in the IR: this test is about rendering, not about how the
+        // front end reads the word `none`.
         let mut platform = crate::render::test_view(SOURCE);
         if let Some(kafka) = platform.kafkas.get_mut("k3") {
             kafka.authentication = ir::KafkaAuth::None;

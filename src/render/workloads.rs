@@ -150,6 +150,28 @@ impl Cx<'_> {
         json!({ "labels": self.labels() })
     }
 
+    /// Sets the pod template at `pointer` to carry the workload's labels and
+    /// puts each container's `name` first (typed containers are alphabetical).
+    fn finish_template(&self, value: &mut Json, pointer: &str) {
+        replace(
+            value,
+            &format!("{pointer}/metadata"),
+            self.template_metadata(),
+        );
+        let containers = value.pointer_mut(&format!("{pointer}/spec/containers"));
+        for container in containers
+            .and_then(Json::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Json::Object(fields) = container {
+                if let Some(name) = fields.shift_remove("name") {
+                    fields.shift_insert(0, "name".into(), name);
+                }
+            }
+        }
+    }
+
     /// A typed object with this workload's metadata under `name`.
     fn object(
         &self,
@@ -157,9 +179,23 @@ impl Cx<'_> {
         name: &str,
         annotations: Option<Map<String, Json>>,
     ) -> Object {
-        let mut value = to_json(value);
-        replace(&mut value, "/metadata", self.metadata(name, annotations));
-        Object::new(value, self.w.origin)
+        // Typed objects write their fields alphabetically after apiVersion and
+        // kind (`automountServiceAccountToken` or `data` before `metadata`):
+        // put metadata third, as in every other object.
+        let mut rest = match to_json(value) {
+            Json::Object(map) => map,
+            other => unreachable!("invariant: Kubernetes objects serialize to maps, got {other}"),
+        };
+        let mut value = Map::new();
+        for key in ["apiVersion", "kind"] {
+            if let Some(field) = rest.shift_remove(key) {
+                value.insert(key.into(), field);
+            }
+        }
+        rest.shift_remove("metadata");
+        value.insert("metadata".into(), self.metadata(name, annotations));
+        value.extend(rest);
+        Object::new(Json::Object(value), self.w.origin)
     }
 
     /// The Reloader annotation when `reload-on-change` is set.
@@ -248,11 +284,7 @@ fn render_service(cx: &Cx<'_>, monitoring: &Monitoring, automount: bool, out: &m
             ..Default::default()
         };
         let mut object = cx.object(set, &w.name, Some(cx.workload_annotations()));
-        replace(
-            &mut object.value,
-            "/spec/template/metadata",
-            cx.template_metadata(),
-        );
+        cx.finish_template(&mut object.value, "/spec/template");
         out.push(object);
     } else {
         let deployment = apps::Deployment {
@@ -266,11 +298,7 @@ fn render_service(cx: &Cx<'_>, monitoring: &Monitoring, automount: bool, out: &m
             ..Default::default()
         };
         let mut object = cx.object(deployment, &w.name, Some(cx.workload_annotations()));
-        replace(
-            &mut object.value,
-            "/spec/template/metadata",
-            cx.template_metadata(),
-        );
+        cx.finish_template(&mut object.value, "/spec/template");
         out.push(object);
     }
 
@@ -617,11 +645,7 @@ fn render_job(cx: &Cx<'_>, spec: &ir::JobSpec, automount: bool, out: &mut Vec<Ob
                 "/spec/jobTemplate/metadata",
                 cx.template_metadata(),
             );
-            replace(
-                &mut object.value,
-                "/spec/jobTemplate/spec/template/metadata",
-                cx.template_metadata(),
-            );
+            cx.finish_template(&mut object.value, "/spec/jobTemplate/spec/template");
             out.push(object);
         }
         None => {
@@ -641,11 +665,7 @@ fn render_job(cx: &Cx<'_>, spec: &ir::JobSpec, automount: bool, out: &mut Vec<Ob
                 ..Default::default()
             };
             let mut object = cx.object(job, &w.name, Some(annotations));
-            replace(
-                &mut object.value,
-                "/spec/template/metadata",
-                cx.template_metadata(),
-            );
+            cx.finish_template(&mut object.value, "/spec/template");
             out.push(object);
         }
     }
@@ -677,7 +697,6 @@ fn pod_template(cx: &Cx<'_>, automount: bool, job: bool) -> core::PodTemplateSpe
     let w = cx.w;
     let security = &w.security;
     let uid = i64::from(security.run_as_user);
-    let non_root = security.run_as_user != 0;
 
     let (node_selector, tolerations) = match w
         .nodepool
@@ -775,7 +794,7 @@ fn pod_template(cx: &Cx<'_>, automount: bool, job: bool) -> core::PodTemplateSpe
                 drop: Some(vec!["ALL".into()]),
             }),
             privileged: Some(false),
-            run_as_non_root: Some(non_root),
+            run_as_non_root: Some(true),
             ..Default::default()
         }),
         volume_mounts: (!mounts.is_empty()).then_some(mounts),
@@ -795,7 +814,7 @@ fn pod_template(cx: &Cx<'_>, automount: bool, job: bool) -> core::PodTemplateSpe
                 .host_network
                 .then(|| "ClusterFirstWithHostNet".to_string()),
             security_context: Some(core::PodSecurityContext {
-                run_as_non_root: Some(non_root),
+                run_as_non_root: Some(true),
                 run_as_user: Some(uid),
                 run_as_group: Some(uid),
                 fs_group: Some(uid),
@@ -908,4 +927,571 @@ fn probe(health: Option<&ir::Health>, which: Probe) -> Option<core::Probe> {
         failure_threshold: Some(failures),
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::bundle::to_yaml;
+    use crate::render::test_view;
+
+    const PLATFORM: &str = r#"
+platform shop {
+  repo           = "https://git.example.com/shop.git"
+  nodepool-label = "example.com/pool"
+}
+
+nodepool app {
+  taints = ["dedicated=app:NoSchedule", "gpu:NoExecute"]
+}
+
+secret api-db {
+  namespace = web
+  keys      = [password]
+}
+
+chart kps {
+  profile   = kube-prometheus-stack
+  version   = "88.5.3"
+  namespace = monitoring
+}
+
+role api-reader {
+  namespaces       = [web]
+  service-accounts = ["web/api"]
+  access           = view
+}
+"#;
+
+    const FULL_SERVICE: &str = r#"
+service api {
+  namespace = web
+  image     = "registry.example.com/api:1.4.2"
+  command   = ["python", "app.py"]
+  args      = ["--serve"]
+  ports     = { http = 8080, admin = 9090 }
+  env = {
+    LOG_LEVEL   = "INFO"
+    DB_PASSWORD = secret.api-db.password
+  }
+  resources { cpu = 200m..1  memory = 256Mi..512Mi }
+  health    { liveness = "/health"  readiness = "/ready"  port = http }
+  autoscale { min = 2  max = 10  cpu = 70%  memory = 80% }
+  ingress   { host = "api.example.com"  port = http  path = "/"  tls = "letsencrypt-prod"  class = "traefik" }
+  metrics   { port = admin  path = "/metrics"  interval = 30s }
+  storage   { data = { mount = "/data", size = 10Gi } }
+  nodepool  = app
+  reload-on-change = true
+}
+"#;
+
+    fn render_source(source: &str) -> Vec<Object> {
+        let platform = test_view(&format!("{PLATFORM}\n{source}"));
+        let mut out = Vec::new();
+        render(&platform, &mut out);
+        out
+    }
+
+    fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Json {
+        objects
+            .iter()
+            .find(|o| o.kind() == kind && o.name() == name)
+            .map(|o| &o.value)
+            .unwrap_or_else(|| panic!("no {kind}/{name} among {:?}", kinds(objects)))
+    }
+
+    fn kinds(objects: &[Object]) -> Vec<String> {
+        objects
+            .iter()
+            .map(|o| format!("{}/{}", o.kind(), o.name()))
+            .collect()
+    }
+
+    fn yaml(objects: &[Object]) -> String {
+        let mut sorted: Vec<&Object> = objects.iter().collect();
+        sorted.sort_by(|a, b| (a.kind(), a.name()).cmp(&(b.kind(), b.name())));
+        sorted
+            .iter()
+            .map(|o| to_yaml(&o.value))
+            .collect::<Vec<_>>()
+            .join("---\n")
+    }
+
+    #[test]
+    fn full_service_renders_every_object() {
+        let objects = render_source(FULL_SERVICE);
+        let mut names = kinds(&objects);
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "HorizontalPodAutoscaler/api",
+                "Ingress/api",
+                "PodDisruptionBudget/api",
+                "Service/api",
+                "ServiceAccount/api",
+                "ServiceMonitor/api",
+                "StatefulSet/api",
+            ]
+        );
+        for object in &objects {
+            let keys: Vec<&str> = object
+                .value
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(
+                &keys[..3],
+                ["apiVersion", "kind", "metadata"],
+                "{}",
+                object.kind()
+            );
+            assert_eq!(object.namespace(), Some("web"));
+        }
+        insta::assert_snapshot!("full_service", yaml(&objects));
+    }
+
+    #[test]
+    fn autoscaled_service_has_no_replicas() {
+        let objects = render_source(FULL_SERVICE);
+        let set = find(&objects, "StatefulSet", "api");
+        assert!(set.pointer("/spec/replicas").is_none(), "{set:#}");
+        let hpa = find(&objects, "HorizontalPodAutoscaler", "api");
+        assert_eq!(hpa["apiVersion"], "autoscaling/v2");
+        assert_eq!(
+            hpa.pointer("/spec/scaleTargetRef/kind").unwrap(),
+            "StatefulSet"
+        );
+        assert_eq!(hpa.pointer("/spec/minReplicas").unwrap(), 2);
+        assert_eq!(
+            hpa.pointer("/spec/metrics/0/resource/target/averageUtilization")
+                .unwrap(),
+            70
+        );
+        assert_eq!(
+            hpa.pointer("/spec/metrics/1/resource/name").unwrap(),
+            "memory"
+        );
+        assert_eq!(
+            find(&objects, "PodDisruptionBudget", "api")
+                .pointer("/spec/maxUnavailable")
+                .unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn secrets_are_references_never_values() {
+        let objects = render_source(FULL_SERVICE);
+        let env = find(&objects, "StatefulSet", "api")
+            .pointer("/spec/template/spec/containers/0/env")
+            .unwrap();
+        assert_eq!(
+            env,
+            &json!([
+                { "name": "DB_PASSWORD", "valueFrom": { "secretKeyRef": { "key": "password", "name": "api-db" } } },
+                { "name": "LOG_LEVEL", "value": "INFO" },
+            ])
+        );
+        assert!(env[0].get("value").is_none());
+    }
+
+    #[test]
+    fn nodepool_gives_selector_and_tolerations() {
+        let objects = render_source(FULL_SERVICE);
+        let pod = find(&objects, "StatefulSet", "api")
+            .pointer("/spec/template/spec")
+            .unwrap();
+        assert_eq!(pod["nodeSelector"], json!({ "example.com/pool": "app" }));
+        assert_eq!(
+            pod["tolerations"],
+            json!([
+                { "effect": "NoSchedule", "key": "dedicated", "operator": "Equal", "value": "app" },
+                { "effect": "NoExecute", "key": "gpu", "operator": "Exists" },
+            ])
+        );
+    }
+
+    #[test]
+    fn security_context_is_restricted_by_default() {
+        let objects = render_source(FULL_SERVICE);
+        let pod = find(&objects, "StatefulSet", "api")
+            .pointer("/spec/template/spec")
+            .unwrap();
+        assert_eq!(
+            pod["securityContext"],
+            json!({
+                "fsGroup": 10001, "runAsGroup": 10001, "runAsNonRoot": true, "runAsUser": 10001,
+                "seccompProfile": { "type": "RuntimeDefault" },
+            })
+        );
+        let container = &pod["containers"][0];
+        assert_eq!(
+            container["securityContext"],
+            json!({
+                "allowPrivilegeEscalation": false,
+                "capabilities": { "drop": ["ALL"] },
+                "privileged": false,
+                "readOnlyRootFilesystem": true,
+                "runAsNonRoot": true,
+            })
+        );
+        assert_eq!(pod["volumes"], json!([{ "emptyDir": {}, "name": "tmp" }]));
+        assert_eq!(
+            container["volumeMounts"],
+            json!([{ "mountPath": "/data", "name": "data" }, { "mountPath": "/tmp", "name": "tmp" }])
+        );
+        // A role binds web/api: it needs its token.
+        assert_eq!(pod["automountServiceAccountToken"], true);
+        assert_eq!(
+            find(&objects, "ServiceAccount", "api")["automountServiceAccountToken"],
+            true
+        );
+    }
+
+    #[test]
+    fn relaxed_security_and_plain_deployment() {
+        let objects = render_source(
+            r#"
+service edge {
+  namespace = web
+  image     = "registry.example.com/edge:2.0.0"
+  replicas  = 3
+  ports     = { http = 80 }
+  security  { run-as-user = 1000  read-only-root = false  capabilities = [NET_BIND_SERVICE]  host-network = true }
+}
+"#,
+        );
+        let deployment = find(&objects, "Deployment", "edge");
+        assert_eq!(deployment.pointer("/spec/replicas").unwrap(), 3);
+        assert!(deployment.pointer("/metadata/annotations").is_none());
+        let pod = deployment.pointer("/spec/template/spec").unwrap();
+        assert_eq!(pod["hostNetwork"], true);
+        assert_eq!(pod["dnsPolicy"], "ClusterFirstWithHostNet");
+        assert_eq!(pod["automountServiceAccountToken"], false);
+        assert!(pod.get("volumes").is_none());
+        assert!(pod.get("nodeSelector").is_none());
+        let context = &pod["containers"][0]["securityContext"];
+        assert_eq!(context["readOnlyRootFilesystem"], false);
+        assert_eq!(
+            context["capabilities"],
+            json!({ "add": ["NET_BIND_SERVICE"], "drop": ["ALL"] })
+        );
+        assert_eq!(pod["securityContext"]["runAsUser"], 1000);
+        assert_eq!(
+            find(&objects, "ServiceAccount", "edge")["automountServiceAccountToken"],
+            false
+        );
+        assert_eq!(
+            find(&objects, "PodDisruptionBudget", "edge")
+                .pointer("/spec/maxUnavailable")
+                .unwrap(),
+            1
+        );
+        let selector = deployment
+            .pointer("/spec/selector/matchLabels")
+            .unwrap()
+            .as_object()
+            .unwrap();
+        let labels = deployment
+            .pointer("/spec/template/metadata/labels")
+            .unwrap()
+            .as_object()
+            .unwrap();
+        assert!(selector.iter().all(|(k, v)| labels.get(k) == Some(v)));
+    }
+
+    #[test]
+    fn service_parts_follow_the_declaration() {
+        let objects = render_source(FULL_SERVICE);
+        let service = find(&objects, "Service", "api");
+        assert_eq!(service.pointer("/spec/type").unwrap(), "ClusterIP");
+        assert_eq!(service.pointer("/spec/ports/1/targetPort").unwrap(), "http");
+        let set = find(&objects, "StatefulSet", "api");
+        assert_eq!(set.pointer("/spec/serviceName").unwrap(), "api");
+        assert_eq!(
+            set.pointer("/metadata/annotations").unwrap(),
+            &json!({ RELOADER_AUTO: "true" })
+        );
+        assert_eq!(
+            set.pointer("/spec/volumeClaimTemplates/0/spec/resources/requests/storage")
+                .unwrap(),
+            "10Gi"
+        );
+        let container = set.pointer("/spec/template/spec/containers/0").unwrap();
+        assert_eq!(
+            container["resources"]["limits"],
+            json!({ "cpu": "1", "memory": "512Mi" })
+        );
+        assert_eq!(
+            container["livenessProbe"]["httpGet"],
+            json!({ "path": "/health", "port": "http" })
+        );
+        assert!(container.get("startupProbe").is_none());
+        let ingress = find(&objects, "Ingress", "api");
+        assert_eq!(
+            ingress.pointer("/metadata/annotations").unwrap(),
+            &json!({ CLUSTER_ISSUER: "letsencrypt-prod" })
+        );
+        assert_eq!(
+            ingress.pointer("/spec/tls/0/secretName").unwrap(),
+            "api-tls"
+        );
+        assert_eq!(
+            ingress.pointer("/spec/ingressClassName").unwrap(),
+            "traefik"
+        );
+        let monitor = find(&objects, "ServiceMonitor", "api");
+        assert_eq!(monitor.pointer("/metadata/labels/release").unwrap(), "kps");
+        assert_eq!(
+            monitor.pointer("/spec/endpoints/0").unwrap(),
+            &json!({ "port": "admin", "path": "/metrics", "interval": "30s" })
+        );
+    }
+
+    #[test]
+    fn job_runs_once_as_a_sync_hook() {
+        let objects = render_source(
+            r#"
+job migrate {
+  namespace     = web
+  image         = "registry.example.com/migrate:1.0.0"
+  backoff-limit = 2
+  ttl           = 1h
+  storage       { scratch = { mount = "/scratch", size = 1Gi } }
+}
+"#,
+        );
+        let job = find(&objects, "Job", "migrate");
+        assert_eq!(job["apiVersion"], "batch/v1");
+        assert_eq!(job.pointer("/spec/backoffLimit").unwrap(), 2);
+        assert_eq!(job.pointer("/spec/ttlSecondsAfterFinished").unwrap(), 3600);
+        assert_eq!(
+            job.pointer("/spec/template/spec/restartPolicy").unwrap(),
+            "OnFailure"
+        );
+        assert_eq!(
+            job.pointer("/metadata/annotations/argocd.argoproj.io~1hook")
+                .unwrap(),
+            "Sync"
+        );
+        assert_eq!(
+            job.pointer("/spec/template/spec/volumes/0/persistentVolumeClaim/claimName")
+                .unwrap(),
+            "migrate-scratch"
+        );
+        let claim = find(&objects, "PersistentVolumeClaim", "migrate-scratch");
+        assert_eq!(
+            claim.pointer("/spec/resources/requests/storage").unwrap(),
+            "1Gi"
+        );
+        assert!(!kinds(&objects).iter().any(|k| k.starts_with("Service/")));
+    }
+
+    #[test]
+    fn cronjob_forbids_overlap() {
+        let objects = render_source(
+            r#"
+job report {
+  namespace = web
+  image     = "registry.example.com/report:1.0.0"
+  schedule  = "*/5 * * * *"
+  ttl       = 10m
+  nodepool  = app
+}
+"#,
+        );
+        let cron = find(&objects, "CronJob", "report");
+        assert_eq!(cron.pointer("/spec/schedule").unwrap(), "*/5 * * * *");
+        assert_eq!(cron.pointer("/spec/concurrencyPolicy").unwrap(), "Forbid");
+        assert_eq!(
+            cron.pointer("/spec/jobTemplate/spec/ttlSecondsAfterFinished")
+                .unwrap(),
+            600
+        );
+        let pod = cron
+            .pointer("/spec/jobTemplate/spec/template/spec")
+            .unwrap();
+        assert_eq!(pod["restartPolicy"], "OnFailure");
+        assert_eq!(pod["nodeSelector"], json!({ "example.com/pool": "app" }));
+        assert!(cron.pointer("/metadata/annotations").is_none());
+        assert!(cron
+            .pointer("/spec/jobTemplate/spec/template/metadata/labels/app.kubernetes.io~1name")
+            .is_some());
+    }
+
+    const KAFKA: &str = r#"
+kafka k3 {
+  namespace      = web
+  version        = "3.9.0"
+  brokers        = 3
+  storage        = 10Gi
+  authentication = AUTH
+}
+
+topic queue-control {
+  name       = "queue.control"
+  partitions = 3
+  replicas   = 3
+}
+
+service worker {
+  namespace = web
+  image     = "registry.example.com/worker:1.0.0"
+  consumes  = [queue-control]
+  autoscale {
+    min = 0
+    max = 6
+    kafka-lag { topic = queue-control  group = "workers"  threshold = 100 }
+  }
+}
+"#;
+
+    #[test]
+    fn kafka_lag_scram_uses_keda_with_the_kafka_user_secret() {
+        let objects = render_source(&KAFKA.replace("AUTH", "scram-sha-512"));
+        let deployment = find(&objects, "Deployment", "worker");
+        assert!(deployment.pointer("/spec/replicas").is_none());
+        assert!(!kinds(&objects)
+            .iter()
+            .any(|k| k.starts_with("HorizontalPodAutoscaler/")));
+        assert!(!kinds(&objects)
+            .iter()
+            .any(|k| k.starts_with("PodDisruptionBudget/")));
+        let scaled = find(&objects, "ScaledObject", "worker");
+        assert_eq!(
+            scaled["spec"],
+            json!({
+                "scaleTargetRef": { "name": "worker" },
+                "minReplicaCount": 0,
+                "maxReplicaCount": 6,
+                "triggers": [{
+                    "type": "kafka",
+                    "metadata": {
+                        "bootstrapServers": "k3-kafka-bootstrap.web.svc:9092",
+                        "consumerGroup": "workers",
+                        "topic": "queue.control",
+                        "lagThreshold": "100",
+                        "sasl": "scram_sha512",
+                        "tls": "disable",
+                    },
+                    "authenticationRef": { "name": "worker-kafka" },
+                }],
+            })
+        );
+        let auth = find(&objects, "TriggerAuthentication", "worker-kafka");
+        assert_eq!(
+            auth.pointer("/spec/secretTargetRef/0").unwrap(),
+            &json!({ "parameter": "password", "name": "worker", "key": "password" })
+        );
+        assert_eq!(
+            auth.pointer("/spec/configMapTargetRef/0/name").unwrap(),
+            "worker-kafka-user"
+        );
+        assert_eq!(
+            find(&objects, "ConfigMap", "worker-kafka-user")
+                .pointer("/data/username")
+                .unwrap(),
+            "worker"
+        );
+        insta::assert_snapshot!("kafka_lag_scram", yaml(&objects));
+    }
+
+    /// `authentication = none` (the keyword) removes the field, which then
+    /// defaults to SCRAM; the string `"none"` is what turns it off.
+    #[test]
+    fn kafka_lag_tls_and_none() {
+        let objects = render_source(&KAFKA.replace("AUTH", "tls"));
+        let trigger = find(&objects, "ScaledObject", "worker")
+            .pointer("/spec/triggers/0")
+            .unwrap();
+        assert_eq!(trigger.pointer("/metadata/tls").unwrap(), "enable");
+        assert_eq!(
+            trigger.pointer("/metadata/bootstrapServers").unwrap(),
+            "k3-kafka-bootstrap.web.svc:9093"
+        );
+        assert!(trigger.pointer("/metadata/sasl").is_none());
+        let auth = find(&objects, "TriggerAuthentication", "worker-kafka");
+        assert_eq!(
+            auth.pointer("/spec/secretTargetRef/0/name").unwrap(),
+            "k3-cluster-ca-cert"
+        );
+        assert_eq!(
+            auth.pointer("/spec/secretTargetRef/1/key").unwrap(),
+            "user.crt"
+        );
+
+        let objects = render_source(&KAFKA.replace("AUTH", "\"none\""));
+        let trigger = find(&objects, "ScaledObject", "worker")
+            .pointer("/spec/triggers/0")
+            .unwrap();
+        assert!(trigger.get("authenticationRef").is_none());
+        assert!(!kinds(&objects)
+            .iter()
+            .any(|k| k.starts_with("TriggerAuthentication/")));
+    }
+
+    #[test]
+    fn annotation_prometheus_gets_scrape_annotations_and_no_monitor() {
+        let platform = test_view(
+            r#"
+platform shop { repo = "https://git.example.com/shop.git" }
+chart prometheus {
+  profile   = prometheus
+  version   = "29.27.0"
+  namespace = monitoring
+}
+service api {
+  namespace = web
+  image     = "registry.example.com/api:1.0.0"
+  ports     = { http = 8080 }
+  metrics   { port = http }
+}
+"#,
+        );
+        let mut objects = Vec::new();
+        render(&platform, &mut objects);
+        assert!(!kinds(&objects)
+            .iter()
+            .any(|k| k.starts_with("ServiceMonitor/")));
+        let service = find(&objects, "Service", "api");
+        assert_eq!(
+            service.pointer("/metadata/annotations").unwrap(),
+            &json!({ "prometheus.io/scrape": "true", "prometheus.io/port": "8080", "prometheus.io/path": "/metrics" })
+        );
+    }
+
+    /// Writes the test objects as YAML files for the independent checker:
+    /// `PLATC_WORKLOADS_DUMP=/tmp/dir cargo test --lib render::workloads -- --ignored`.
+    #[test]
+    #[ignore = "writes files for an external validator"]
+    fn dump_for_external_validation() {
+        let Ok(dir) = std::env::var("PLATC_WORKLOADS_DUMP") else {
+            return;
+        };
+        let mut all = render_source(FULL_SERVICE);
+        for source in [
+            KAFKA.replace("AUTH", "scram-sha-512"),
+            KAFKA.replace("AUTH", "tls"),
+        ] {
+            all.extend(render_source(&source));
+        }
+        all.extend(render_source(
+            "job migrate { namespace = web  image = \"r.example.com/m:1\"  ttl = 1h  storage { s = { mount = \"/s\", size = 1Gi } } }\n\
+             job report { namespace = web  image = \"r.example.com/r:1\"  schedule = \"0 * * * *\"  nodepool = app }\n\
+             service edge { namespace = web  image = \"r.example.com/e:1\"  replicas = 2  ports = { http = 80 }  security { run-as-user = 1000  read-only-root = false  host-network = true } }\n\
+             service db { namespace = web  image = \"r.example.com/d:1\"  storage { tmp = { mount = \"/var/lib\", size = 1Gi } } }",
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (i, object) in all.iter().enumerate() {
+            let path = format!(
+                "{dir}/{i:02}-{}-{}.yaml",
+                object.kind().to_lowercase(),
+                object.name()
+            );
+            std::fs::write(path, to_yaml(&object.value)).unwrap();
+        }
+    }
 }

@@ -99,7 +99,11 @@ fn apply<'a>(out: &mut Fields<'a>, body: &'a Body, schema: Option<&'static [Fiel
                     continue;
                 }
                 let segments: Vec<&str> = attr.path.segments.iter().map(String::as_str).collect();
-                set_path(out, &segments, attr.path.span, &attr.value);
+                let none_is_value = segments.len() == 1
+                    && schema
+                        .and_then(|s| kinds::find(s, segments[0]))
+                        .is_some_and(|f| f.shape == Shape::AttrNoneValue);
+                set_path(out, &segments, attr.path.span, &attr.value, none_is_value);
             }
             Item::Block(block) => {
                 let segments: Vec<&str> = block.path.segments.iter().map(String::as_str).collect();
@@ -164,10 +168,10 @@ fn block_at<'a, 'o>(out: &'o mut Fields<'a>, segments: &[&str], key: Span, creat
     Some(current)
 }
 
-fn set_path<'a>(out: &mut Fields<'a>, segments: &[&str], key: Span, value: &'a Value) {
+fn set_path<'a>(out: &mut Fields<'a>, segments: &[&str], key: Span, value: &'a Value, none_is_value: bool) {
     let Some((last, parents)) = segments.split_last() else { return };
     let Some(target) = block_at(out, parents, key, true) else { return };
-    if matches!(value.kind, ValueKind::None) {
+    if matches!(value.kind, ValueKind::None) && !none_is_value {
         target.entries.remove(*last);
     } else {
         target.entries.insert((*last).to_string(), Entry::Value { key, value });

@@ -81,6 +81,8 @@ impl<'a> Resolved<'a> {
 
 /// Binds the names of all parsed files and checks the shape of every body.
 pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic>) -> Resolved<'a> {
+    // A file that failed to parse may hold the platform: only then is its absence news.
+    let parse_failed = diagnostics.iter().any(|d| d.code == Code::Parse);
     let mut resolved = Resolved::default();
     let mut first_seen: BTreeMap<(Kind, String), Span> = BTreeMap::new();
     let all_decls: Vec<&Declaration> = files.iter().flat_map(|(_, f)| &f.declarations).collect();
@@ -139,7 +141,7 @@ pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic
         resolved.declarations.entry(kind).or_default().insert(key.1, decl);
     }
 
-    if resolved.platform.is_none() {
+    if resolved.platform.is_none() && !parse_failed {
         if let Some(first) = all_decls.first() {
             diagnostics.push(
                 Diagnostic::new(
@@ -251,7 +253,8 @@ fn check_extends(decl: &Declaration, resolved: &Resolved<'_>, diagnostics: &mut 
         );
         return;
     }
-    // Walk the chain; coming back to this declaration is a cycle.
+    // Walk the chain; coming back to this declaration is a cycle, reported
+    // once, on the declaration of the cycle whose name sorts first.
     let mut seen = BTreeSet::from([decl.name.text.as_str()]);
     let mut current = parent.text.as_str();
     while let Some(next) = resolved.get(kind, current) {
@@ -260,6 +263,9 @@ fn check_extends(decl: &Declaration, resolved: &Resolved<'_>, diagnostics: &mut 
         }
         match &next.extends {
             Some(p) if p.text == decl.name.text => {
+                if seen.iter().next() != Some(&decl.name.text.as_str()) {
+                    return;
+                }
                 diagnostics.push(
                     Diagnostic::new(
                         Code::ExtendsCycle,
@@ -302,7 +308,7 @@ fn check_body(
                 };
                 let dotted = attr.path.segments.len() > 1;
                 match field.shape {
-                    Shape::Attr if dotted => diagnostics.push(
+                    Shape::Attr | Shape::AttrNoneValue if dotted => diagnostics.push(
                         Diagnostic::new(
                             Code::TypeMismatch,
                             format!("`{first}` is a value, not a block: `{}` has no fields", first),
@@ -375,7 +381,7 @@ fn check_block(
         );
     }
     match field.shape {
-        Shape::Attr => diagnostics.push(
+        Shape::Attr | Shape::AttrNoneValue => diagnostics.push(
             Diagnostic::new(
                 Code::TypeMismatch,
                 format!("`{first}` is a value, not a block"),

@@ -1,9 +1,766 @@
-//! (being written)
+//! Validation: checks every document of a rendered `Bundle` before anything
+//! is written, and appends `schema` and `duplicate-object` diagnostics. Each
+//! Kubernetes document is checked against the strict schema of its exact
+//! apiVersion and kind (`schema.rs`) and against the API server's rules for
+//! `metadata.name`/`metadata.namespace`; each JSON6902 patch of an overlay
+//! is applied to its base object and the result checked the same way; plain
+//! (non-overlay) objects must have unique identities. Pure: reads no files
+//! (the schemas are embedded) and never changes the bundle.
 
+pub mod names;
+pub mod patch;
 pub mod schema;
 
-use crate::diagnostic::Diagnostic;
-use crate::render::Bundle;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value as Json;
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::render::{Bundle, Document, FileContent};
+use crate::span::Span;
+
+use schema::{group_of, Schema, SchemaError};
+
+/// Groups whose documents configure tools rather than declare cluster
+/// objects: no name rules, no identity.
+const NON_K8S_GROUPS: &[&str] = &[
+    "k3d.io",
+    "kind.x-k8s.io",
+    "kustomize.config.k8s.io",
+    "builtin",
+    "config.kubernetes.io",
+];
+
+/// Documents per unit of work handed to a thread.
+const CHUNK: usize = 256;
+
+/// The help of every schema error.
+const SCHEMA_HELP: &str = "this is a platc bug unless the field comes from a `values`/`spec` \
+                           block or a `file()` body: check the value at that path";
+
+/// One document to check.
+struct Item<'a> {
+    /// The output file, relative to the output directory.
+    file: &'a str,
+    origin: Option<Span>,
+    value: Cow<'a, Json>,
+    /// For an overlay patch applied to its base: the base file and object.
+    base: Option<(&'a str, &'a Json)>,
+}
 
 /// Checks every rendered document; reports `duplicate-object` and `schema`.
-pub fn validate(_bundle: &Bundle, _diagnostics: &mut Vec<Diagnostic>) {}
+pub fn validate(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) {
+    let patch_files = patch::patch_files(bundle);
+    let mut items: Vec<Item<'_>> = bundle
+        .documents()
+        .filter(|(file, _, document)| is_checked(file, document, &patch_files))
+        .map(|(file, _, document)| Item {
+            file,
+            origin: document.origin,
+            value: Cow::Borrowed(&document.value),
+            base: None,
+        })
+        .collect();
+    for applied in patch::applied_patches(bundle) {
+        match applied {
+            Ok(patched) => items.push(Item {
+                file: patched.patch_file,
+                origin: patched.origin,
+                value: Cow::Owned(patched.value),
+                base: Some((patched.base_file, patched.base)),
+            }),
+            Err(problem) => diagnostics.push(*problem),
+        }
+    }
+    diagnostics.extend(check_all(&items));
+    duplicates(&items, diagnostics);
+}
+
+/// False for what is not a standalone object: kustomizations, Helm values
+/// and chart metadata, patches, JSON6902 operation lists.
+fn is_checked(
+    file: &str,
+    document: &Document,
+    patch_files: &std::collections::BTreeSet<String>,
+) -> bool {
+    let base_name = file.rsplit('/').next().unwrap_or(file);
+    let is_values = base_name.starts_with("values")
+        && (base_name.ends_with(".yaml") || base_name.ends_with(".yml"));
+    document.value.is_object()
+        && !patch::is_kustomization_file(file)
+        && !is_values
+        && base_name != "Chart.yaml"
+        && !patch_files.contains(file)
+        && document.value.get("$patch").is_none()
+}
+
+/// Checks every item, on all cores for large bundles; the output order is
+/// the item order whatever the thread timing.
+fn check_all(items: &[Item<'_>]) -> Vec<Diagnostic> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let chunks: Vec<&[Item<'_>]> = items.chunks(CHUNK).collect();
+    if threads <= 1 || chunks.len() <= 1 {
+        return items.iter().flat_map(check_item).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(chunks.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(index) else {
+                            break;
+                        };
+                        out.push((index, chunk.iter().flat_map(check_item).collect::<Vec<_>>()));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter()
+        .flat_map(|(_, diagnostics)| diagnostics)
+        .collect()
+}
+
+/// Schema and name problems of one document.
+fn check_item(item: &Item<'_>) -> Vec<Diagnostic> {
+    let value = item.value.as_ref();
+    let api_version = string_at(value, "apiVersion");
+    let kind = string_at(value, "kind");
+    let looks_like_object = value.get("metadata").is_some_and(Json::is_object);
+    let (api_version, kind) = match (api_version, kind) {
+        (Some(api_version), Some(kind)) => (api_version, kind),
+        (None, Some(kind)) if looks_like_object => {
+            let message = format!("document has kind {} but no apiVersion", quoted(kind));
+            return vec![schema_error(item, kind, ".apiVersion", &message)];
+        }
+        (Some(api_version), None) if looks_like_object => {
+            let message = format!(
+                "document has apiVersion {} but no kind",
+                quoted(api_version)
+            );
+            return vec![schema_error(item, "?", ".kind", &message)];
+        }
+        _ => return Vec::new(),
+    };
+    let group = group_of(api_version);
+    if group == "kustomize.config.k8s.io" {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    match Schema::find(api_version, kind) {
+        None => {
+            let others = schema::versions_of(group, kind);
+            let hint = if others.is_empty() {
+                String::new()
+            } else {
+                format!(" (schemas exist for {})", others.join(", "))
+            };
+            let message = format!("no schema for {api_version} {kind}{hint}");
+            out.push(schema_error(item, kind, ".", &message).with_help(
+                "platc validates every object it writes against a pinned schema \
+                 (stdlib/schemas/index.json); use an apiVersion and kind listed there",
+            ));
+        }
+        Some(schema) => match schema.check(value) {
+            Ok(errors) => {
+                let known = match (errors.is_empty(), item.base) {
+                    (false, Some((_, base))) => schema.check(base).unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                for error in errors.iter().filter(|e| !known.contains(e)) {
+                    out.push(schema_error(item, kind, &error.path, &error.message));
+                }
+            }
+            Err(bug) => out.push(schema_error(item, kind, ".", &bug)),
+        },
+    }
+    if !NON_K8S_GROUPS.contains(&group) {
+        let mut problems = names::check(group, kind, value);
+        if let Some((_, base)) = item.base {
+            let known = names::check(group, kind, base);
+            problems.retain(|p| !known.contains(p));
+        }
+        for problem in problems {
+            out.push(
+                schema_error(item, kind, &problem.path, &problem.message)
+                    .with_help("Kubernetes rejects this name: rename or shorten the declaration it is derived from"),
+            );
+        }
+    }
+    out
+}
+
+/// `<file>: <Kind>/<name> <json path>: <error>` at the document's origin.
+fn schema_error(item: &Item<'_>, kind: &str, path: &str, message: &str) -> Diagnostic {
+    let value = item.value.as_ref();
+    let name = value
+        .pointer("/metadata/name")
+        .and_then(Json::as_str)
+        .or_else(|| string_at(value, "name"))
+        .unwrap_or("-");
+    let mut text = format!("{}: {kind}/{name} {path}: {message}", item.file);
+    if let Some((base_file, _)) = item.base {
+        text.push_str(&format!(" (after applying the patch to `{base_file}`)"));
+    }
+    let (span, label) = origin_label(
+        item.origin,
+        "the document is rendered from this declaration",
+    );
+    Diagnostic::new(Code::Schema, text, span, label).with_help(SCHEMA_HELP)
+}
+
+/// The span to report at, and its label; a document without an origin is
+/// reported at the start of the first file, saying so.
+fn origin_label(origin: Option<Span>, label: &str) -> (Span, String) {
+    match origin {
+        Some(span) => (span, label.to_string()),
+        None => (
+            Span::default(),
+            "the document has no source location (a platc bug: renderers must set an origin)"
+                .into(),
+        ),
+    }
+}
+
+/// Identity of a plain object: (API group, kind, namespace, name).
+type Identity<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+/// `duplicate-object`: two plain (non-overlay) objects with one identity.
+fn duplicates(items: &[Item<'_>], diagnostics: &mut Vec<Diagnostic>) {
+    let mut first: BTreeMap<Identity<'_>, &Item<'_>> = BTreeMap::new();
+    for item in items
+        .iter()
+        .filter(|i| i.base.is_none() && !is_overlay(i.file))
+    {
+        let Some(identity) = identity(item.value.as_ref()) else {
+            continue;
+        };
+        let Some(earlier) = first.get(&identity) else {
+            first.insert(identity, item);
+            continue;
+        };
+        let (group, kind, namespace, name) = identity;
+        let what = if group.is_empty() {
+            kind.to_string()
+        } else {
+            format!("{kind}.{group}")
+        };
+        let object = if namespace.is_empty() {
+            name.to_string()
+        } else {
+            format!("{namespace}/{name}")
+        };
+        let (span, label) = origin_label(item.origin, "rendered again from this declaration");
+        let (first_span, first_label) =
+            origin_label(earlier.origin, "first rendered from this declaration");
+        diagnostics.push(
+            Diagnostic::new(
+                Code::DuplicateObject,
+                format!(
+                    "duplicate object {what} `{object}` in `{}` and `{}`",
+                    earlier.file, item.file
+                ),
+                span,
+                label,
+            )
+            .with_label(first_span, first_label)
+            .with_help(format!(
+                "`{}` and `{}` both declare {what} `{object}`, and Kubernetes keeps one object \
+                 per group, kind, namespace and name: rename one of the declarations",
+                earlier.file, item.file
+            )),
+        );
+    }
+}
+
+/// (group, kind, namespace, name) of a Kubernetes object with a name.
+fn identity(value: &Json) -> Option<Identity<'_>> {
+    let api_version = string_at(value, "apiVersion")?;
+    let kind = string_at(value, "kind")?;
+    let group = group_of(api_version);
+    if NON_K8S_GROUPS.contains(&group) {
+        return None;
+    }
+    let name = value.pointer("/metadata/name").and_then(Json::as_str)?;
+    let namespace = value
+        .pointer("/metadata/namespace")
+        .and_then(Json::as_str)
+        .unwrap_or("");
+    Some((group, kind, namespace, name))
+}
+
+/// True for files under an `overlays/` directory.
+fn is_overlay(file: &str) -> bool {
+    file.split('/').any(|segment| segment == "overlays")
+}
+
+fn string_at<'a>(value: &'a Json, key: &str) -> Option<&'a str> {
+    value
+        .get(key)
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+fn quoted(text: &str) -> String {
+    Json::String(text.to_string()).to_string()
+}
+
+/// Documents of a file, or none for text files.
+fn documents<'a>(bundle: &'a Bundle, file: &str) -> &'a [Document] {
+    match bundle.files.get(file) {
+        Some(FileContent::Documents(documents)) => documents,
+        _ => &[],
+    }
+}
+
+/// Errors of one value against the schema of its apiVersion/kind (tests and tools).
+///
+/// # Errors
+/// When the embedded schema does not compile (a platc bug).
+pub fn schema_errors(value: &Json) -> Result<Vec<SchemaError>, String> {
+    let api_version = string_at(value, "apiVersion").unwrap_or_default();
+    let kind = string_at(value, "kind").unwrap_or_default();
+    match Schema::find(api_version, kind) {
+        Some(schema) => schema.check(value),
+        None => Err(format!("no schema for {api_version} {kind}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::FileId;
+    use serde_json::json;
+
+    fn span(start: usize) -> Span {
+        Span::new(FileId(0), start, start + 4)
+    }
+
+    fn deployment() -> Json {
+        json!({
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "shop", "labels": {"app.kubernetes.io/name": "api"}},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app.kubernetes.io/name": "api"}},
+                "template": {
+                    "metadata": {"labels": {"app.kubernetes.io/name": "api"}},
+                    "spec": {"containers": [{
+                        "name": "api",
+                        "image": "ghcr.io/acme/api:1.2.3",
+                        "ports": [{"name": "http", "containerPort": 8080}],
+                        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}}
+                    }]}
+                }
+            }
+        })
+    }
+
+    fn service() -> Json {
+        json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "api", "namespace": "shop"},
+            "spec": {"selector": {"app.kubernetes.io/name": "api"}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}
+        })
+    }
+
+    fn run(files: Vec<(&str, Json, Option<Span>)>) -> Vec<Diagnostic> {
+        let mut bundle = Bundle::default();
+        for (path, value, origin) in files {
+            bundle.add(path, value, origin);
+        }
+        let mut diagnostics = Vec::new();
+        validate(&bundle, &mut diagnostics);
+        diagnostics
+    }
+
+    fn messages(diagnostics: &[Diagnostic]) -> Vec<&str> {
+        diagnostics.iter().map(|d| d.message.as_str()).collect()
+    }
+
+    #[test]
+    fn valid_deployment_passes() {
+        let diagnostics = run(vec![(
+            "apps/shop/base/deployment-api.yaml",
+            deployment(),
+            Some(span(1)),
+        )]);
+        assert_eq!(messages(&diagnostics), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn string_replicas_fail_with_the_json_path() {
+        let mut value = deployment();
+        value["spec"]["replicas"] = json!("3");
+        let diagnostics = run(vec![(
+            "apps/shop/base/deployment-api.yaml",
+            value,
+            Some(span(7)),
+        )]);
+        assert_eq!(
+            messages(&diagnostics),
+            vec![
+                "apps/shop/base/deployment-api.yaml: Deployment/api .spec.replicas: expected integer or null, got \
+                 string \"3\""
+            ]
+        );
+        assert_eq!(diagnostics[0].code, Code::Schema);
+        assert_eq!(diagnostics[0].primary.span, span(7));
+        assert_eq!(diagnostics[0].help.as_deref(), Some(SCHEMA_HELP));
+    }
+
+    #[test]
+    fn unknown_fields_fail_with_a_suggestion() {
+        let mut value = deployment();
+        value["spec"]["strategyy"] = json!({});
+        value["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = json!("Always");
+        let diagnostics = run(vec![("d.yaml", value, Some(span(1)))]);
+        assert_eq!(
+            messages(&diagnostics),
+            vec![
+                "d.yaml: Deployment/api .spec.strategyy: unknown field \"strategyy\" (did you mean \"strategy\"?)",
+                "d.yaml: Deployment/api .spec.template.spec.containers[0].imagePullPolicyy: unknown field \
+                 \"imagePullPolicyy\" (did you mean \"imagePullPolicy\"?)",
+            ]
+        );
+    }
+
+    #[test]
+    fn kafka_topic_v1_without_spec_fails() {
+        let topic = json!({
+            "apiVersion": "kafka.strimzi.io/v1",
+            "kind": "KafkaTopic",
+            "metadata": {"name": "orders", "namespace": "kafka", "labels": {"strimzi.io/cluster": "main"}}
+        });
+        let diagnostics = run(vec![("t.yaml", topic, Some(span(1)))]);
+        assert_eq!(
+            messages(&diagnostics),
+            vec!["t.yaml: KafkaTopic/orders .spec: missing required field \"spec\""]
+        );
+    }
+
+    #[test]
+    fn identical_services_are_duplicate_objects_with_both_spans() {
+        let diagnostics = run(vec![
+            ("apps/a/base/service-api.yaml", service(), Some(span(10))),
+            ("apps/b/base/service-api.yaml", service(), Some(span(20))),
+        ]);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        let duplicate = &diagnostics[0];
+        assert_eq!(duplicate.code, Code::DuplicateObject);
+        assert_eq!(
+            duplicate.message,
+            "duplicate object Service `shop/api` in `apps/a/base/service-api.yaml` and `apps/b/base/service-api.yaml`"
+        );
+        assert_eq!(duplicate.primary.span, span(20));
+        assert_eq!(duplicate.secondary.len(), 1);
+        assert_eq!(duplicate.secondary[0].span, span(10));
+        assert!(duplicate
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("rename one of the declarations")));
+    }
+
+    #[test]
+    fn overlay_objects_and_other_namespaces_are_not_duplicates() {
+        let mut other = service();
+        other["metadata"]["namespace"] = json!("other");
+        let diagnostics = run(vec![
+            ("apps/shop/base/service-api.yaml", service(), Some(span(1))),
+            (
+                "apps/shop/overlays/prod/service-api.yaml",
+                service(),
+                Some(span(1)),
+            ),
+            ("apps/other/base/service-api.yaml", other, Some(span(1))),
+        ]);
+        assert_eq!(messages(&diagnostics), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn unknown_kind_has_no_schema() {
+        let value = json!({
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "api", "namespace": "shop"},
+            "spec": {}
+        });
+        let old_deployment =
+            json!({"apiVersion": "apps/v1beta1", "kind": "Deployment", "metadata": {"name": "x"}});
+        let diagnostics = run(vec![
+            ("a.yaml", value, Some(span(1))),
+            ("b.yaml", old_deployment, Some(span(2))),
+        ]);
+        assert_eq!(
+            messages(&diagnostics),
+            vec![
+                "a.yaml: VirtualService/api .: no schema for networking.istio.io/v1 VirtualService",
+                "b.yaml: Deployment/x .: no schema for apps/v1beta1 Deployment (schemas exist for apps/v1)",
+            ]
+        );
+    }
+
+    #[test]
+    fn kustomizations_values_and_patches_are_not_objects() {
+        let kustomization = json!({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": ["../../base"],
+            "patches": [{"path": "patches/delete-service-api.yaml"}]
+        });
+        let delete = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"}, "$patch": "delete"});
+        let diagnostics = run(vec![
+            (
+                "apps/shop/overlays/prod/kustomization.yaml",
+                kustomization,
+                None,
+            ),
+            (
+                "apps/shop/overlays/prod/patches/delete-service-api.yaml",
+                delete,
+                Some(span(1)),
+            ),
+            (
+                "charts/redis/values.yaml",
+                json!({"replicas": "three", "kind": "x"}),
+                None,
+            ),
+        ]);
+        assert_eq!(messages(&diagnostics), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn overlay_patches_are_applied_and_the_result_checked() {
+        let base = json!({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": ["deployment-api.yaml"]
+        });
+        let overlay = json!({
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": ["../../base"],
+            "patches": [
+                {"path": "patches/deployment-api.yaml",
+                 "target": {"group": "apps", "version": "v1", "kind": "Deployment", "name": "api", "namespace": "shop"}},
+                {"path": "patches/missing.yaml", "target": {"kind": "Deployment", "name": "nope"}}
+            ]
+        });
+        let ops = json!([
+            {"op": "replace", "path": "/spec/replicas", "value": "3"},
+            {"op": "add", "path": "/spec/paused", "value": true}
+        ]);
+        let diagnostics = run(vec![
+            ("apps/shop/base/kustomization.yaml", base, None),
+            (
+                "apps/shop/base/deployment-api.yaml",
+                deployment(),
+                Some(span(1)),
+            ),
+            ("apps/shop/overlays/prod/kustomization.yaml", overlay, None),
+            (
+                "apps/shop/overlays/prod/patches/deployment-api.yaml",
+                ops,
+                Some(span(9)),
+            ),
+            (
+                "apps/shop/overlays/prod/patches/missing.yaml",
+                json!([]),
+                Some(span(12)),
+            ),
+        ]);
+        assert_eq!(
+            messages(&diagnostics),
+            vec![
+                "apps/shop/overlays/prod/patches/missing.yaml: patch target Deployment/nope is not among the \
+                 resources of `apps/shop/overlays/prod`",
+                "apps/shop/overlays/prod/patches/deployment-api.yaml: Deployment/api .spec.replicas: expected \
+                 integer or null, got string \"3\" (after applying the patch to `apps/shop/base/deployment-api.yaml`)",
+            ]
+        );
+        assert_eq!(diagnostics[1].primary.span, span(9));
+    }
+
+    #[test]
+    fn names_follow_the_api_server_rules() {
+        let mut value = service();
+        value["metadata"]["name"] = json!("1web");
+        let diagnostics = run(vec![("s.yaml", value, Some(span(1)))]);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        assert!(diagnostics[0].message.starts_with(
+            "s.yaml: Service/1web .metadata.name: invalid name \"1web\" for Service (DNS-1035 label)"
+        ));
+    }
+
+    #[test]
+    fn a_document_without_origin_is_reported_at_the_default_span() {
+        let mut value = service();
+        value["spec"]["portz"] = json!([]);
+        let diagnostics = run(vec![("s.yaml", value, None)]);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].primary.span, Span::default());
+        assert!(diagnostics[0]
+            .primary
+            .message
+            .contains("no source location"));
+    }
+
+    #[test]
+    fn the_registry_covers_every_kind_platc_emits_and_each_schema_compiles() {
+        let emitted = [
+            ("v1", "Namespace"),
+            ("v1", "ResourceQuota"),
+            ("v1", "ServiceAccount"),
+            ("v1", "ConfigMap"),
+            ("v1", "Service"),
+            ("apps/v1", "Deployment"),
+            ("apps/v1", "StatefulSet"),
+            ("batch/v1", "Job"),
+            ("batch/v1", "CronJob"),
+            ("autoscaling/v2", "HorizontalPodAutoscaler"),
+            ("policy/v1", "PodDisruptionBudget"),
+            ("networking.k8s.io/v1", "Ingress"),
+            ("networking.k8s.io/v1", "NetworkPolicy"),
+            ("rbac.authorization.k8s.io/v1", "Role"),
+            ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+            ("argoproj.io/v1alpha1", "Application"),
+            ("argoproj.io/v1alpha1", "ApplicationSet"),
+            ("argoproj.io/v1alpha1", "AppProject"),
+            ("kafka.strimzi.io/v1", "Kafka"),
+            ("kafka.strimzi.io/v1", "KafkaNodePool"),
+            ("kafka.strimzi.io/v1", "KafkaTopic"),
+            ("kafka.strimzi.io/v1", "KafkaUser"),
+            ("monitoring.coreos.com/v1", "ServiceMonitor"),
+            ("monitoring.coreos.com/v1", "PodMonitor"),
+            ("keda.sh/v1alpha1", "ScaledObject"),
+            ("keda.sh/v1alpha1", "TriggerAuthentication"),
+            ("cert-manager.io/v1", "Certificate"),
+            ("cert-manager.io/v1", "ClusterIssuer"),
+            ("cert-manager.io/v1", "Issuer"),
+            ("metallb.io/v1beta1", "IPAddressPool"),
+            ("metallb.io/v1beta1", "L2Advertisement"),
+            ("sparkoperator.k8s.io/v1beta2", "SparkApplication"),
+            ("k3d.io/v1alpha5", "Simple"),
+            ("kind.x-k8s.io/v1alpha4", "Cluster"),
+        ];
+        for (api_version, kind) in emitted {
+            assert!(
+                Schema::find(api_version, kind).is_some(),
+                "no schema for {api_version} {kind}"
+            );
+        }
+        assert_eq!(Schema::all().count(), emitted.len());
+        let failures: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = Schema::all()
+                .map(|schema| scope.spawn(move || schema.compile().err()))
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().unwrap())
+                .collect()
+        });
+        assert_eq!(failures, Vec::<String>::new());
+    }
+
+    /// `cargo test --release --lib validate::tests::timing -- --ignored --nocapture`
+    #[test]
+    #[ignore = "timing, not a check"]
+    fn timing_of_a_ten_thousand_service_bundle() {
+        let mut bundle = Bundle::default();
+        for i in 0..10_000 {
+            let name = format!("svc-{i:05}");
+            let dir = format!("apps/ns-{}/base", i / 100);
+            let mut deployment = deployment();
+            deployment["metadata"]["name"] = json!(name);
+            let mut service = service();
+            service["metadata"]["name"] = json!(name);
+            let extra = [
+                (
+                    "configmap",
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "shop"}, "data": {"A": "1"}}),
+                ),
+                (
+                    "serviceaccount",
+                    json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": "shop"}}),
+                ),
+                (
+                    "horizontalpodautoscaler",
+                    json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": name, "namespace": "shop"},
+                    "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}, "minReplicas": 2, "maxReplicas": 5,
+                             "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}}),
+                ),
+                (
+                    "networkpolicy",
+                    json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": name, "namespace": "shop"},
+                    "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": name}}, "policyTypes": ["Ingress"],
+                             "ingress": [{"from": [{"podSelector": {}}], "ports": [{"port": 8080, "protocol": "TCP"}]}]}}),
+                ),
+            ];
+            bundle.add(
+                format!("{dir}/deployment-{name}.yaml"),
+                deployment,
+                Some(span(i)),
+            );
+            bundle.add(format!("{dir}/service-{name}.yaml"), service, Some(span(i)));
+            for (kind, value) in extra {
+                bundle.add(format!("{dir}/{kind}-{name}.yaml"), value, Some(span(i)));
+            }
+        }
+        let documents = bundle.documents().count();
+        let mut times = Vec::new();
+        for _ in 0..6 {
+            let start = std::time::Instant::now();
+            let mut diagnostics = Vec::new();
+            validate(&bundle, &mut diagnostics);
+            times.push(start.elapsed());
+            assert!(diagnostics.is_empty(), "{:?}", diagnostics.first());
+        }
+        let items: Vec<Item<'_>> = bundle.documents().map(|(file, _, d)| Item { file, origin: d.origin, value: Cow::Borrowed(&d.value), base: None }).collect();
+        let t = std::time::Instant::now();
+        let mut valid = 0;
+        for item in &items {
+            let v = item.value.as_ref();
+            let s = Schema::find(v["apiVersion"].as_str().unwrap(), v["kind"].as_str().unwrap()).unwrap();
+            valid += usize::from(s.is_valid(v).unwrap());
+        }
+        eprintln!("sequential is_valid: {:?} ({valid})", t.elapsed());
+        let t = std::time::Instant::now();
+        let n: usize = items.iter().map(|i| names::check("", "x", i.value.as_ref()).len()).sum();
+        eprintln!("names: {:?} {n}", t.elapsed());
+        let t = std::time::Instant::now();
+        let mut d = Vec::new();
+        duplicates(&items, &mut d);
+        eprintln!("duplicates: {:?}", t.elapsed());
+        let t = std::time::Instant::now();
+        let c = bundle.documents().count();
+        eprintln!("documents(): {:?} {c}", t.elapsed());
+        let t = std::time::Instant::now();
+        let c = check_all(&items).len();
+        eprintln!("check_all: {:?} {c}", t.elapsed());
+        let cold = times.remove(0);
+        times.sort();
+        eprintln!(
+            "{documents} documents: cold {cold:?}, warm median {:?} (runs {times:?})",
+            times[times.len() / 2]
+        );
+    }
+}

@@ -32,34 +32,122 @@ macro_rules! schemas {
 
 /// Sorted by (apiVersion, kind) for binary search; must match `stdlib/schemas/index.json`.
 const ENTRIES: &[Entry] = schemas![
-    ("apps/v1", "Deployment", "v1.32.0-standalone-strict/deployment-apps-v1.json"),
-    ("apps/v1", "StatefulSet", "v1.32.0-standalone-strict/statefulset-apps-v1.json"),
-    ("argoproj.io/v1alpha1", "AppProject", "argoproj.io/appproject_v1alpha1.json"),
-    ("argoproj.io/v1alpha1", "Application", "argoproj.io/application_v1alpha1.json"),
-    ("argoproj.io/v1alpha1", "ApplicationSet", "argoproj.io/applicationset_v1alpha1.json"),
+    (
+        "apps/v1",
+        "Deployment",
+        "v1.32.0-standalone-strict/deployment-apps-v1.json"
+    ),
+    (
+        "apps/v1",
+        "StatefulSet",
+        "v1.32.0-standalone-strict/statefulset-apps-v1.json"
+    ),
+    (
+        "argoproj.io/v1alpha1",
+        "AppProject",
+        "argoproj.io/appproject_v1alpha1.json"
+    ),
+    (
+        "argoproj.io/v1alpha1",
+        "Application",
+        "argoproj.io/application_v1alpha1.json"
+    ),
+    (
+        "argoproj.io/v1alpha1",
+        "ApplicationSet",
+        "argoproj.io/applicationset_v1alpha1.json"
+    ),
     (
         "autoscaling/v2",
         "HorizontalPodAutoscaler",
         "v1.32.0-standalone-strict/horizontalpodautoscaler-autoscaling-v2.json"
     ),
-    ("batch/v1", "CronJob", "v1.32.0-standalone-strict/cronjob-batch-v1.json"),
-    ("batch/v1", "Job", "v1.32.0-standalone-strict/job-batch-v1.json"),
-    ("cert-manager.io/v1", "Certificate", "cert-manager.io/certificate_v1.json"),
-    ("cert-manager.io/v1", "ClusterIssuer", "cert-manager.io/clusterissuer_v1.json"),
-    ("cert-manager.io/v1", "Issuer", "cert-manager.io/issuer_v1.json"),
+    (
+        "batch/v1",
+        "CronJob",
+        "v1.32.0-standalone-strict/cronjob-batch-v1.json"
+    ),
+    (
+        "batch/v1",
+        "Job",
+        "v1.32.0-standalone-strict/job-batch-v1.json"
+    ),
+    (
+        "cert-manager.io/v1",
+        "Certificate",
+        "cert-manager.io/certificate_v1.json"
+    ),
+    (
+        "cert-manager.io/v1",
+        "ClusterIssuer",
+        "cert-manager.io/clusterissuer_v1.json"
+    ),
+    (
+        "cert-manager.io/v1",
+        "Issuer",
+        "cert-manager.io/issuer_v1.json"
+    ),
     ("k3d.io/v1alpha5", "Simple", "k3d.io/simple_v1alpha5.json"),
-    ("kafka.strimzi.io/v1", "Kafka", "kafka.strimzi.io/kafka_v1.json"),
-    ("kafka.strimzi.io/v1", "KafkaNodePool", "kafka.strimzi.io/kafkanodepool_v1.json"),
-    ("kafka.strimzi.io/v1", "KafkaTopic", "kafka.strimzi.io/kafkatopic_v1.json"),
-    ("kafka.strimzi.io/v1", "KafkaUser", "kafka.strimzi.io/kafkauser_v1.json"),
-    ("keda.sh/v1alpha1", "ScaledObject", "keda.sh/scaledobject_v1alpha1.json"),
-    ("keda.sh/v1alpha1", "TriggerAuthentication", "keda.sh/triggerauthentication_v1alpha1.json"),
-    ("kind.x-k8s.io/v1alpha4", "Cluster", "kind.x-k8s.io/cluster_v1alpha4.json"),
-    ("metallb.io/v1beta1", "IPAddressPool", "metallb.io/ipaddresspool_v1beta1.json"),
-    ("metallb.io/v1beta1", "L2Advertisement", "metallb.io/l2advertisement_v1beta1.json"),
-    ("monitoring.coreos.com/v1", "PodMonitor", "monitoring.coreos.com/podmonitor_v1.json"),
-    ("monitoring.coreos.com/v1", "ServiceMonitor", "monitoring.coreos.com/servicemonitor_v1.json"),
-    ("networking.k8s.io/v1", "Ingress", "v1.32.0-standalone-strict/ingress-networking-v1.json"),
+    (
+        "kafka.strimzi.io/v1",
+        "Kafka",
+        "kafka.strimzi.io/kafka_v1.json"
+    ),
+    (
+        "kafka.strimzi.io/v1",
+        "KafkaNodePool",
+        "kafka.strimzi.io/kafkanodepool_v1.json"
+    ),
+    (
+        "kafka.strimzi.io/v1",
+        "KafkaTopic",
+        "kafka.strimzi.io/kafkatopic_v1.json"
+    ),
+    (
+        "kafka.strimzi.io/v1",
+        "KafkaUser",
+        "kafka.strimzi.io/kafkauser_v1.json"
+    ),
+    (
+        "keda.sh/v1alpha1",
+        "ScaledObject",
+        "keda.sh/scaledobject_v1alpha1.json"
+    ),
+    (
+        "keda.sh/v1alpha1",
+        "TriggerAuthentication",
+        "keda.sh/triggerauthentication_v1alpha1.json"
+    ),
+    (
+        "kind.x-k8s.io/v1alpha4",
+        "Cluster",
+        "kind.x-k8s.io/cluster_v1alpha4.json"
+    ),
+    (
+        "metallb.io/v1beta1",
+        "IPAddressPool",
+        "metallb.io/ipaddresspool_v1beta1.json"
+    ),
+    (
+        "metallb.io/v1beta1",
+        "L2Advertisement",
+        "metallb.io/l2advertisement_v1beta1.json"
+    ),
+    (
+        "monitoring.coreos.com/v1",
+        "PodMonitor",
+        "monitoring.coreos.com/podmonitor_v1.json"
+    ),
+    (
+        "monitoring.coreos.com/v1",
+        "ServiceMonitor",
+        "monitoring.coreos.com/servicemonitor_v1.json"
+    ),
+    (
+        "networking.k8s.io/v1",
+        "Ingress",
+        "v1.32.0-standalone-strict/ingress-networking-v1.json"
+    ),
     (
         "networking.k8s.io/v1",
         "NetworkPolicy",
@@ -70,24 +158,52 @@ const ENTRIES: &[Entry] = schemas![
         "PodDisruptionBudget",
         "v1.32.0-standalone-strict/poddisruptionbudget-policy-v1.json"
     ),
-    ("rbac.authorization.k8s.io/v1", "ClusterRole", "v1.32.0-standalone-strict/clusterrole-rbac-v1.json"),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+        "v1.32.0-standalone-strict/clusterrole-rbac-v1.json"
+    ),
     (
         "rbac.authorization.k8s.io/v1",
         "ClusterRoleBinding",
         "v1.32.0-standalone-strict/clusterrolebinding-rbac-v1.json"
     ),
-    ("rbac.authorization.k8s.io/v1", "Role", "v1.32.0-standalone-strict/role-rbac-v1.json"),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding", "v1.32.0-standalone-strict/rolebinding-rbac-v1.json"),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "Role",
+        "v1.32.0-standalone-strict/role-rbac-v1.json"
+    ),
+    (
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        "v1.32.0-standalone-strict/rolebinding-rbac-v1.json"
+    ),
     (
         "sparkoperator.k8s.io/v1beta2",
         "SparkApplication",
         "sparkoperator.k8s.io/sparkapplication_v1beta2.json"
     ),
-    ("v1", "ConfigMap", "v1.32.0-standalone-strict/configmap-v1.json"),
-    ("v1", "Namespace", "v1.32.0-standalone-strict/namespace-v1.json"),
-    ("v1", "ResourceQuota", "v1.32.0-standalone-strict/resourcequota-v1.json"),
+    (
+        "v1",
+        "ConfigMap",
+        "v1.32.0-standalone-strict/configmap-v1.json"
+    ),
+    (
+        "v1",
+        "Namespace",
+        "v1.32.0-standalone-strict/namespace-v1.json"
+    ),
+    (
+        "v1",
+        "ResourceQuota",
+        "v1.32.0-standalone-strict/resourcequota-v1.json"
+    ),
     ("v1", "Service", "v1.32.0-standalone-strict/service-v1.json"),
-    ("v1", "ServiceAccount", "v1.32.0-standalone-strict/serviceaccount-v1.json"),
+    (
+        "v1",
+        "ServiceAccount",
+        "v1.32.0-standalone-strict/serviceaccount-v1.json"
+    ),
 ];
 
 /// A schema and its validator, built on first use.
@@ -185,15 +301,25 @@ impl Schema {
             }
             if out.len() >= MAX_ERRORS {
                 out.truncate(MAX_ERRORS);
-                out.push(SchemaError { path: ".".into(), message: "... more errors suppressed".into() });
                 break;
             }
+        }
+        // By path, so that a document's errors read from top to bottom.
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        if out.len() >= MAX_ERRORS {
+            out.push(SchemaError {
+                path: ".".into(),
+                message: "... more errors suppressed".into(),
+            });
         }
         Ok(out)
     }
 
     fn compiled(self) -> Result<&'static Compiled, &'static str> {
-        COMPILED[self.0].get_or_init(|| compile(&ENTRIES[self.0])).as_ref().map_err(String::as_str)
+        COMPILED[self.0]
+            .get_or_init(|| compile(&ENTRIES[self.0]))
+            .as_ref()
+            .map_err(String::as_str)
     }
 }
 
@@ -252,12 +378,17 @@ fn describe_error(error: &ValidationError<'_>, document: &Json, schema: &Json) -
                     if let Some(close) = crate::resolve::suggest::closest(field, candidates) {
                         message.push_str(&format!(" (did you mean {}?)", quote(close)));
                     }
-                    SchemaError { path: path_with(document, pointer, field), message }
+                    SchemaError {
+                        path: path_with(document, pointer, field),
+                        message,
+                    }
                 })
                 .collect()
         }
         ValidationErrorKind::Required { property } => {
-            let field = property.as_str().map_or_else(|| property.to_string(), str::to_string);
+            let field = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_string);
             vec![SchemaError {
                 path: path_with(document, pointer, &field),
                 message: format!("missing required field {}", quote(&field)),
@@ -281,9 +412,15 @@ fn describe_error(error: &ValidationError<'_>, document: &Json, schema: &Json) -
                 }
                 None => error.to_string(),
             };
-            vec![SchemaError { path: json_path(document, pointer), message: cut(message) }]
+            vec![SchemaError {
+                path: json_path(document, pointer),
+                message: cut(message),
+            }]
         }
-        _ => vec![SchemaError { path: json_path(document, pointer), message: cut(describe(error)) }],
+        _ => vec![SchemaError {
+            path: json_path(document, pointer),
+            message: cut(describe(error)),
+        }],
     }
 }
 
@@ -295,7 +432,15 @@ fn describe(error: &ValidationError<'_>) -> String {
             let wanted = match kind {
                 TypeKind::Single(t) => t.to_string(),
                 TypeKind::Multiple(set) => {
-                    set.iter().map(|t: JsonType| t.to_string()).collect::<Vec<_>>().join(" or ")
+                    // "integer or null", the way the schemas list them.
+                    let (null, others): (Vec<JsonType>, Vec<JsonType>) =
+                        set.iter().partition(|t| *t == JsonType::Null);
+                    let names: Vec<String> = others
+                        .iter()
+                        .chain(&null)
+                        .map(ToString::to_string)
+                        .collect();
+                    names.join(" or ")
                 }
             };
             if instance.is_null() {
@@ -304,7 +449,11 @@ fn describe(error: &ValidationError<'_>) -> String {
                      resources; omit the field instead)"
                 )
             } else {
-                format!("expected {wanted}, got {} {}", type_name(instance), short(instance, 60))
+                format!(
+                    "expected {wanted}, got {} {}",
+                    type_name(instance),
+                    short(instance, 60)
+                )
             }
         }
         ValidationErrorKind::Format { format } => {
@@ -315,10 +464,17 @@ fn describe(error: &ValidationError<'_>) -> String {
             short(instance, 60)
         ),
         ValidationErrorKind::Pattern { pattern } if pattern.len() > 80 => {
-            format!("{} does not match the required pattern", short(instance, 60))
+            format!(
+                "{} does not match the required pattern",
+                short(instance, 60)
+            )
         }
         ValidationErrorKind::Enum { options } => {
-            format!("{} is not one of {}", short(instance, 60), short(options, 200))
+            format!(
+                "{} is not one of {}",
+                short(instance, 60),
+                short(options, 200)
+            )
         }
         ValidationErrorKind::Required { property } => {
             format!("missing required field {}", short(property, 80))
@@ -332,36 +488,18 @@ fn describe(error: &ValidationError<'_>) -> String {
 }
 
 /// The field names allowed where an `additionalProperties: false` failed:
-/// the `properties` next to the failing keyword.
+/// the `properties` next to the failing keyword (its schema path is the
+/// location inside the schema document, `$ref`s already followed).
 fn allowed_fields(error: &ValidationError<'_>, schema: &Json) -> Vec<String> {
-    let location = error.absolute_keyword_location().and_then(|uri| uri.fragment()).map(|f| f.as_str().to_string());
-    let node = location
-        .as_deref()
-        .and_then(|pointer| pointer.rsplit_once('/'))
-        .and_then(|(parent, _)| schema.pointer(&percent_decode(parent)));
-    node.and_then(|n| n.get("properties"))
+    error
+        .schema_path()
+        .as_str()
+        .rsplit_once('/')
+        .and_then(|(parent, _)| schema.pointer(parent))
+        .and_then(|node| node.get("properties"))
         .and_then(Json::as_object)
         .map(|properties| properties.keys().cloned().collect())
         .unwrap_or_default()
-}
-
-/// Undoes URI percent-encoding in a fragment (`%24defs` → `$defs`).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// validate-out's path form of a JSON pointer into `document`:
@@ -403,8 +541,13 @@ fn path_with(document: &Json, pointer: &str, field: &str) -> String {
 }
 
 fn push_field(out: &mut String, field: &str) {
-    let simple = field.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '-');
+    let simple = field
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && field
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '-');
     if simple {
         out.push('.');
         out.push_str(field);
@@ -465,7 +608,8 @@ mod tests {
 
     #[test]
     fn table_matches_index_json() {
-        let index: Json = serde_json::from_str(include_str!("../../stdlib/schemas/index.json")).unwrap();
+        let index: Json =
+            serde_json::from_str(include_str!("../../stdlib/schemas/index.json")).unwrap();
         let index = index["index"].as_object().unwrap();
         assert_eq!(index.len(), ENTRIES.len());
         for entry in ENTRIES {
@@ -477,7 +621,10 @@ mod tests {
     #[test]
     fn json_paths_use_brackets_for_indices_and_odd_keys() {
         let doc = json!({"spec": {"containers": [{"image": "x"}]}, "data": {"a/b": 1}});
-        assert_eq!(json_path(&doc, "/spec/containers/0/image"), ".spec.containers[0].image");
+        assert_eq!(
+            json_path(&doc, "/spec/containers/0/image"),
+            ".spec.containers[0].image"
+        );
         assert_eq!(json_path(&doc, "/data/a~1b"), r#".data["a/b"]"#);
         assert_eq!(json_path(&doc, ""), ".");
     }
