@@ -123,6 +123,7 @@ pub fn compile_for(sources: &SourceMap, env: Option<&str>) -> Compiled {
         }
     }
     let bundle = crate::render::render(&views);
+    diagnostics.extend(crate::render::chart_diagnostics(&views));
     crate::validate::validate(&bundle, &mut diagnostics);
     sort_and_dedupe(&mut diagnostics);
     let failed = diagnostics.iter().any(Diagnostic::is_error);

@@ -96,14 +96,180 @@ pub fn encode(content: &FileContent) -> String {
     }
 }
 
-/// One value as YAML (block style, keys in insertion order).
+/// One value as YAML: block style, keys in insertion order, two-space
+/// indentation, multi-line strings as literal blocks, and every string that
+/// a YAML 1.1 or 1.2 reader (kubectl, Helm, PyYAML) could take for something
+/// else quoted.
 pub fn to_yaml(value: &Json) -> String {
-    let text = serde_yaml::to_string(value).expect("invariant: JSON values always encode as YAML");
-    if text.ends_with('\n') {
-        text
-    } else {
-        text + "\n"
+    let mut out = String::new();
+    match value {
+        Json::Object(map) if !map.is_empty() => write_map(&mut out, map, 0),
+        Json::Array(items) if !items.is_empty() => write_list(&mut out, items, 0),
+        scalar => {
+            write_scalar(&mut out, scalar, 0);
+            out.push('\n');
+        }
     }
+    out
+}
+
+fn indent(out: &mut String, n: usize) {
+    for _ in 0..n {
+        out.push(' ');
+    }
+}
+
+fn write_map(out: &mut String, map: &serde_json::Map<String, Json>, level: usize) {
+    for (key, value) in map {
+        indent(out, level);
+        write_string(out, key, level, true);
+        out.push(':');
+        write_child(out, value, level);
+    }
+}
+
+fn write_list(out: &mut String, items: &[Json], level: usize) {
+    for item in items {
+        indent(out, level);
+        out.push('-');
+        match item {
+            Json::Object(map) if !map.is_empty() => {
+                // The first key goes on the dash's line.
+                let mut first = true;
+                for (key, value) in map {
+                    if first {
+                        out.push(' ');
+                        first = false;
+                    } else {
+                        indent(out, level + 2);
+                    }
+                    write_string(out, key, level + 2, true);
+                    out.push(':');
+                    write_child(out, value, level + 2);
+                }
+            }
+            Json::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                write_list(out, inner, level + 2);
+            }
+            scalar => {
+                out.push(' ');
+                write_scalar(out, scalar, level + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// What follows `key:` — a nested block on the next lines, or a scalar.
+fn write_child(out: &mut String, value: &Json, level: usize) {
+    match value {
+        Json::Object(map) if !map.is_empty() => {
+            out.push('\n');
+            write_map(out, map, level + 2);
+        }
+        Json::Array(items) if !items.is_empty() => {
+            out.push('\n');
+            write_list(out, items, level + 2);
+        }
+        scalar => {
+            out.push(' ');
+            write_scalar(out, scalar, level + 2);
+            out.push('\n');
+        }
+    }
+}
+
+fn write_scalar(out: &mut String, value: &Json, level: usize) {
+    match value {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => out.push_str(&n.to_string()),
+        Json::String(s) => write_string(out, s, level, false),
+        Json::Object(_) => out.push_str("{}"),
+        Json::Array(_) => out.push_str("[]"),
+    }
+}
+
+fn write_string(out: &mut String, s: &str, level: usize, is_key: bool) {
+    if is_plain_safe(s) {
+        out.push_str(s);
+    } else if !is_key && s.contains('\n') && literal_block_safe(s) {
+        write_literal_block(out, s, level);
+    } else if s.chars().all(|c| !c.is_control()) {
+        out.push('\'');
+        out.push_str(&s.replace('\'', "''"));
+        out.push('\'');
+    } else {
+        // serde_json's escapes are valid YAML double-quoted escapes.
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    }
+}
+
+/// `|`, `|-` or `|+` block with the text indented under its key.
+fn write_literal_block(out: &mut String, s: &str, level: usize) {
+    let trailing = s.len() - s.trim_end_matches('\n').len();
+    out.push('|');
+    if s.starts_with(' ') {
+        out.push('2');
+    }
+    match trailing {
+        0 => out.push('-'),
+        1 => {}
+        _ => out.push('+'),
+    }
+    let body = if trailing == 1 { &s[..s.len() - 1] } else { s.trim_end_matches('\n') };
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            indent(out, level);
+            out.push_str(line);
+        }
+    }
+    for _ in 1..trailing {
+        out.push('\n');
+    }
+}
+
+/// Text a literal block can carry exactly: printable, no trailing spaces on
+/// lines (some editors strip them), no tabs at line starts, no CR.
+fn literal_block_safe(s: &str) -> bool {
+    s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
+        && !s.contains('\r')
+        && s.split('\n').all(|line| !line.ends_with(' ') && !line.starts_with('\t'))
+}
+
+/// A plain (unquoted) scalar that every YAML reader takes as this same string.
+fn is_plain_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else { return false };
+    if s.trim() != s || s.len() > 200 {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && !s.starts_with("---") && !looks_numeric(s)) {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control()) {
+        return false;
+    }
+    if looks_numeric(s) || is_special_word(s) {
+        return false;
+    }
+    // Go's YAML and PyYAML resolve timestamps and sexagesimal numbers.
+    !(first.is_ascii_digit() && s.contains([':', '-']) && s.chars().all(|c| c.is_ascii_digit() || ":-.TtZz ".contains(c)))
+}
+
+fn looks_numeric(s: &str) -> bool {
+    let t = s.trim_start_matches(['+', '-']);
+    let Some(first) = t.chars().next() else { return false };
+    (first.is_ascii_digit() || first == '.')
+        && t.chars().all(|c| c.is_ascii_hexdigit() || "._xXoOeE+-".contains(c))
+}
+
+fn is_special_word(s: &str) -> bool {
+    matches!(
+        s.to_ascii_lowercase().as_str(),
+        "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | ".inf" | "-.inf" | "+.inf" | ".nan" | "<<" | "="
+    )
 }
 
 /// Order of kinds inside an app: what others depend on first.
@@ -134,10 +300,33 @@ mod tests {
 
     #[test]
     fn yaml_keeps_key_order_and_quotes_ambiguous_strings() {
-        let text = to_yaml(&json!({"b": 1, "a": "yes", "c": "on", "d": "1.0", "e": "0755"}));
+        let text = to_yaml(&json!({"b": 1, "a": "yes", "c": "on", "d": "1.0", "e": "0755", "f": "2024-01-01", "g": "1e3", "h": ""}));
         assert_eq!(text.lines().next(), Some("b: 1"));
-        for line in ["a: 'yes'", "c: 'on'", "d: '1.0'", "e: '0755'"] {
+        for line in ["a: 'yes'", "c: 'on'", "d: '1.0'", "e: '0755'", "f: '2024-01-01'", "g: '1e3'", "h: ''"] {
             assert!(text.contains(line), "{text}");
         }
+    }
+
+    #[test]
+    fn yaml_round_trips_through_a_reader() {
+        let value = json!({
+            "metadata": {"name": "api", "labels": {"app.kubernetes.io/name": "api"}, "annotations": {}},
+            "spec": {
+                "containers": [{"name": "api", "args": ["-c", "echo 'hi'", "- x", "a: b", "#x"], "ports": []}],
+                "script": "line one\n  indented\nlast\n",
+                "json": "{\n  \"a\": 1\n}",
+                "lead": "  starts with spaces\nsecond\n",
+                "many": "a\n\n\n",
+                "tab": "a\tb",
+                "nested": [[1, 2], [], {}],
+                "unicode": "héllo ✓",
+                "empty": "",
+                "null": null,
+            },
+            "ops": [{"op": "add", "value": "a\nb\n", "more": {"x": "y\nz"}}, "- \n", ["a\nb"]],
+        });
+        let text = to_yaml(&value);
+        let back: Json = serde_yaml::from_str(&text).unwrap();
+        assert_eq!(back, value, "{text}");
     }
 }

@@ -106,7 +106,6 @@ pub(crate) fn render(
 /// lists `random-secrets` and whose rendered values set none of the paths that
 /// would stop the chart from generating a new value on every render.
 // Called from `pipeline.rs`; the allow only bridges the time until it is wired.
-#[allow(dead_code)]
 pub(crate) fn random_secret_warnings(base: &ir::Platform) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for chart in base.charts.values() {
@@ -154,7 +153,6 @@ pub(crate) fn random_secret_warnings(base: &ir::Platform) -> Vec<Diagnostic> {
 /// then the rendered base values, then each env's overlay) checked against the
 /// chart's own `values.schema.json`, as `helm template` does.
 // Called from `pipeline.rs`; the allow only bridges the time until it is wired.
-#[allow(dead_code)]
 pub(crate) fn values_schema_errors(
     base: &ir::Platform,
     views: &BTreeMap<Option<String>, ir::Platform>,
@@ -1272,7 +1270,6 @@ chart grafana {{
             leaves(&values, &mut Vec::new(), &mut found);
             for path in found {
                 let mut current = &defaults;
-                let mut ok = false;
                 for (depth, segment) in path.iter().enumerate() {
                     match current.get(segment.as_str()) {
                         Some(next) => current = next,
@@ -1289,12 +1286,10 @@ chart grafana {{
                                 "{name}: `{}` is not in values.yaml",
                                 path.join(".")
                             );
-                            ok = true;
                             break;
                         }
                     }
                 }
-                let _ = ok;
             }
         }
     }
@@ -1324,25 +1319,5 @@ chart grafana {{
             first.find("  a: 2").expect("a") < first.find("  z: 1").expect("z"),
             "{first}"
         );
-    }
-}
-#[cfg(test)]
-mod examples_tmp {
-    #[test]
-    fn examples() {
-        for ex in ["data-challenge-stone", "dynasafe", "interview-infra", "k8s-microservices", "streamforge"] {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(ex);
-            let sources = crate::source::load(&dir).expect("load");
-            let checked = crate::pipeline::check(&sources);
-            let errs: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
-            eprintln!("=== {ex}: {} errors {:?}", errs.len(), errs.iter().take(3).collect::<Vec<_>>());
-            let Some(base) = checked.views.get(&None) else { continue };
-            for d in super::random_secret_warnings(base) { eprintln!("WARN {}\n  help: {:?}", d.message, d.help); }
-            for d in super::values_schema_errors(base, &checked.views) { eprintln!("SCHEMA {}", d.message); }
-            let mut bundle = crate::render::Bundle::default();
-            super::render(base, &checked.views, &mut bundle);
-            for (p, t) in bundle.encode() { eprintln!("# {p}\n{t}"); }
-        }
-        panic!();
     }
 }

@@ -197,9 +197,9 @@ mod tests {
         assert_eq!(
             ops,
             vec![
+                json!({"op": "replace", "path": "/spec/replicas", "value": 4}),
                 json!({"op": "remove", "path": "/spec/labels"}),
                 json!({"op": "replace", "path": "/spec/list", "value": [1]}),
-                json!({"op": "replace", "path": "/spec/replicas", "value": 4}),
                 json!({"op": "add", "path": "/spec/new", "value": true}),
             ]
         );

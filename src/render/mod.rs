@@ -184,6 +184,16 @@ pub fn render(views: &BTreeMap<Option<String>, ir::Platform>) -> Bundle {
     bundle
 }
 
+/// Checks on the rendered Helm values: charts left generating random
+/// secrets (`random-secret`) and values that fail the chart's own
+/// `values.schema.json` (`schema`).
+pub fn chart_diagnostics(views: &BTreeMap<Option<String>, ir::Platform>) -> Vec<crate::diagnostic::Diagnostic> {
+    let Some(base) = views.get(&None) else { return Vec::new() };
+    let mut out = helm::random_secret_warnings(base);
+    out.extend(helm::values_schema_errors(base, views));
+    out
+}
+
 /// Test support: the base view of a one-file project, panicking on errors.
 #[cfg(test)]
 pub(crate) fn test_view(source: &str) -> ir::Platform {

@@ -5,25 +5,25 @@
 //! ones; Kubernetes adds `kubernetes.io/metadata.name` itself) and a declared
 //! `quota` a ResourceQuota `<ns>-quota` on requests.
 //!
-//! Network policy model. Each namespace that runs pods platc declares
-//! (workloads, charts, Kafka clusters) gets `default-deny` (ingress and egress)
-//! and `allow-dns` (egress to kube-dns). Every other allowed flow is an *edge*
-//! from a caller to a callee on the callee's container ports; an edge becomes
-//! `allow-<caller>-to-<callee>` (egress, in the caller's namespace, selecting
-//! the caller's pods) and `allow-<callee>-from-<caller>` (ingress, in the
-//! callee's namespace), or one `allow-<x>-internal` when both ends are the
-//! same pods. An end that platc does not manage (the API server, clients
-//! outside the cluster, an ingress controller or Prometheus that is not
-//! declared) gets no policy; the managed end names it as precisely as it can.
-//! Edges come from: `talks-to`; topic publishers and consumers (Kafka
-//! brokers); `ingress` (the ingress controller); `metrics` and chart
-//! `metrics = true` (Prometheus); Grafana datasources whose URL names a
-//! declared chart or service; `kafka-lag` autoscaling (KEDA); Kafka's own
-//! traffic (brokers among themselves, the Strimzi operator, the entity
-//! operator's API calls); RBAC-bound workloads calling the API server; and
-//! what each stdlib chart needs to run at all (its own pods talking to each
-//! other, API server access, webhook callbacks, external clients of ingress
-//! controllers), from the table `CHART_NEEDS`.
+//! Network policy model. Each namespace platc creates gets `default-deny`
+//! (ingress and egress) and `allow-dns` (egress to kube-dns). Every other
+//! allowed flow is an *edge* from a caller to a callee on the callee's
+//! container ports; an edge becomes `allow-<caller>-to-<callee>` (egress, in
+//! the caller's namespace, selecting the caller's pods) and
+//! `allow-<callee>-from-<caller>` (ingress, in the callee's namespace), or one
+//! `allow-<x>-internal` when both ends are the same pods. An end that platc
+//! does not manage (the API server, clients outside the cluster, an ingress
+//! controller or Prometheus that is not declared) gets no policy; the managed
+//! end names it as precisely as it can. Edges come from: `talks-to`; topic
+//! publishers and consumers (Kafka brokers); `ingress` (the ingress
+//! controller); `metrics` and chart `metrics = true` (Prometheus); Grafana
+//! datasources whose URL names a declared chart or service; `kafka-lag`
+//! autoscaling (KEDA); Kafka's own traffic (brokers among themselves, the
+//! Strimzi operator, the entity operator's API calls); RBAC-bound workloads
+//! calling the API server; and what each stdlib chart needs to run at all
+//! (its own pods talking to each other, API server access, webhook callbacks,
+//! external clients of ingress controllers), from the table `CHART_NEEDS`.
+//! Names longer than 63 characters are cut and end in a sha256 suffix.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -92,13 +92,12 @@ fn resource_quota(platform: &ir::Platform, ns: &str, quota: &ir::Quota) -> Optio
 // ---------------------------------------------------------------- chart facts
 
 /// What a stdlib chart needs to run under default-deny, beyond its own pods
-/// talking to each other. Not (yet) part of the profile format, so kept here;
-/// charts without a profile get only the release-internal policy.
+/// talking to each other. Every chart listed calls the Kubernetes API server
+/// (operators, controllers, service discovery, Grafana's dashboard sidecar).
+/// Not (yet) part of the profile format, so kept here; other charts, and
+/// charts without a profile, get only the release-internal policy.
 struct ChartNeeds {
     profile: &'static str,
-    /// Calls the Kubernetes API server (operators, controllers, discovery,
-    /// Grafana's dashboard sidecar).
-    api: bool,
     /// Ports on nodes it reaches (kubelet 10250, node-exporter 9100).
     nodes: &'static [u16],
     /// Container ports the API server calls back (admission webhooks,
@@ -106,109 +105,37 @@ struct ChartNeeds {
     callbacks: &'static [u16],
 }
 
+const fn needs(
+    profile: &'static str,
+    nodes: &'static [u16],
+    callbacks: &'static [u16],
+) -> ChartNeeds {
+    ChartNeeds {
+        profile,
+        nodes,
+        callbacks,
+    }
+}
+
+#[rustfmt::skip]
 const CHART_NEEDS: &[ChartNeeds] = &[
-    ChartNeeds {
-        profile: "argo-cd",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "cert-manager",
-        api: true,
-        nodes: &[],
-        callbacks: &[10250],
-    },
-    ChartNeeds {
-        profile: "clickhouse-operator-altinity",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "fluent-bit",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "grafana",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "haproxy-kubernetes-ingress",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "ingress-nginx",
-        api: true,
-        nodes: &[],
-        callbacks: &[8443],
-    },
-    ChartNeeds {
-        profile: "keda",
-        api: true,
-        nodes: &[],
-        callbacks: &[6443, 9443],
-    },
-    ChartNeeds {
-        profile: "kube-prometheus-stack",
-        api: true,
-        nodes: &[9100, 10250],
-        callbacks: &[10250],
-    },
-    ChartNeeds {
-        profile: "metallb",
-        api: true,
-        nodes: &[],
-        callbacks: &[9443],
-    },
-    ChartNeeds {
-        profile: "metrics-server",
-        api: true,
-        nodes: &[10250],
-        callbacks: &[10250],
-    },
-    ChartNeeds {
-        profile: "prefect-worker",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "prometheus",
-        api: true,
-        nodes: &[9100, 10250],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "reloader",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "spark-operator",
-        api: true,
-        nodes: &[],
-        callbacks: &[9443],
-    },
-    ChartNeeds {
-        profile: "strimzi-kafka-operator",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
-    ChartNeeds {
-        profile: "traefik",
-        api: true,
-        nodes: &[],
-        callbacks: &[],
-    },
+    needs("argo-cd", &[], &[]),
+    needs("cert-manager", &[], &[10250]),
+    needs("clickhouse-operator-altinity", &[], &[]),
+    needs("fluent-bit", &[], &[]),
+    needs("grafana", &[], &[]),
+    needs("haproxy-kubernetes-ingress", &[], &[]),
+    needs("ingress-nginx", &[], &[8443]),
+    needs("keda", &[], &[6443, 9443]),
+    needs("kube-prometheus-stack", &[9100, 10250], &[10250]),
+    needs("metallb", &[], &[9443]),
+    needs("metrics-server", &[10250], &[10250]),
+    needs("prefect-worker", &[], &[]),
+    needs("prometheus", &[9100, 10250], &[]),
+    needs("reloader", &[], &[]),
+    needs("spark-operator", &[], &[9443]),
+    needs("strimzi-kafka-operator", &[], &[]),
+    needs("traefik", &[], &[]),
 ];
 
 /// Ports of the Kubernetes API server: the `kubernetes` Service (443) and the
@@ -234,8 +161,7 @@ fn chart_needs(chart: &ir::Chart) -> Option<&'static ChartNeeds> {
 /// Helm's `trunc 63 | trimSuffix "-"`.
 fn helm_cut(name: &str) -> String {
     let cut: String = name.chars().take(63).collect();
-    cut.strip_suffix('-')
-        .map_or_else(|| cut.clone(), str::to_string)
+    cut.strip_suffix('-').unwrap_or(&cut).to_string()
 }
 
 /// Every pod of a Helm release. Charts follow the Helm convention
@@ -526,13 +452,11 @@ impl Edges {
 // ---------------------------------------------------------------- the flows
 
 fn network_policies(platform: &ir::Platform, out: &mut Vec<Object>) {
-    let mut isolated: BTreeSet<&str> = BTreeSet::new();
-    isolated.extend(platform.workloads.values().map(|w| w.namespace.as_str()));
-    isolated.extend(platform.charts.values().map(|c| c.namespace.as_str()));
-    isolated.extend(platform.kafkas.values().map(|k| k.namespace.as_str()));
-
+    // Every namespace platc creates is isolated (LANGUAGE.md §7), also one
+    // that only holds `resource`s whose pods platc cannot see (Spark jobs…):
+    // their flows are written out as NetworkPolicy resources.
     let mut policies = Vec::new();
-    for ns in &isolated {
+    for ns in platform.namespaces.keys() {
         policies.push(default_deny(platform, ns));
         policies.push(allow_dns(platform, ns));
     }
@@ -692,13 +616,11 @@ fn edges(platform: &ir::Platform) -> Edges {
         // operator and the pods it creates) talk to each other freely.
         edges.add(me.clone(), me.clone(), None);
         if let Some(needs) = chart_needs(chart) {
-            if needs.api {
-                edges.add(
-                    me.clone(),
-                    Peer::anywhere("kube-apiserver"),
-                    tcp_ports(&API_SERVER_PORTS),
-                );
-            }
+            edges.add(
+                me.clone(),
+                Peer::anywhere("kube-apiserver"),
+                tcp_ports(&API_SERVER_PORTS),
+            );
             edges.add(me.clone(), Peer::anywhere("nodes"), tcp_ports(needs.nodes));
             edges.add(
                 Peer::anywhere("kube-apiserver"),
@@ -1607,6 +1529,22 @@ datasource api {
     fn open_network_renders_no_policies() {
         let objects = render_all(&PLATFORM.replace("network = isolated", "network = open"));
         assert!(objects.iter().all(|o| o.kind() != "NetworkPolicy"));
+    }
+
+    #[test]
+    fn chart_needs_name_stdlib_profiles() {
+        let profiles = profile::builtin();
+        for needs in CHART_NEEDS {
+            assert!(profiles.get(needs.profile).is_some(), "{}", needs.profile);
+        }
+        for name in [
+            "traefik",
+            "strimzi-kafka-operator",
+            "metabase",
+            "kube-prometheus-stack",
+        ] {
+            assert!(profiles.get(name).is_some(), "{name}");
+        }
     }
 
     #[test]

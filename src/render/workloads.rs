@@ -9,6 +9,17 @@
 //! Prometheus Operator) are `json!` in apiVersion, kind, metadata, spec
 //! order. Every `metadata` comes from `meta`, so label order is the same in
 //! every object platc writes.
+//!
+//! Defaults chosen here: pods run restricted (non-root as `run-as-user`,
+//! group and fsGroup the same, RuntimeDefault seccomp, no privilege
+//! escalation, all capabilities dropped, read-only root with an `emptyDir`
+//! on `/tmp`); `host-network` also sets `dnsPolicy: ClusterFirstWithHostNet`.
+//! Probe timings are in `probe`. `replicas` is written only when the IR has
+//! one, never under an autoscaler. A one-shot Job is an Argo CD Sync hook
+//! (see `render_job`); CronJobs forbid overlapping runs and use UTC. A
+//! ServiceMonitor is left out only when every declared Prometheus discovers
+//! targets by `prometheus.io/*` annotations and no chart installs its CRD;
+//! such a Prometheus gets those annotations on the Service instead.
 
 use std::collections::BTreeMap;
 
@@ -1007,6 +1018,23 @@ service api {
             .collect()
     }
 
+    fn assert_no_nulls(value: &Json, at: &str) {
+        match value {
+            Json::Null => panic!("null at {at}"),
+            Json::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    assert_no_nulls(item, &format!("{at}/{i}"));
+                }
+            }
+            Json::Object(map) => {
+                for (key, item) in map {
+                    assert_no_nulls(item, &format!("{at}/{key}"));
+                }
+            }
+            Json::Bool(_) | Json::Number(_) | Json::String(_) => {}
+        }
+    }
+
     fn yaml(objects: &[Object]) -> String {
         let mut sorted: Vec<&Object> = objects.iter().collect();
         sorted.sort_by(|a, b| (a.kind(), a.name()).cmp(&(b.kind(), b.name())));
@@ -1049,6 +1077,7 @@ service api {
                 object.kind()
             );
             assert_eq!(object.namespace(), Some("web"));
+            assert_no_nulls(&object.value, object.kind());
         }
         insta::assert_snapshot!("full_service", yaml(&objects));
     }
@@ -1461,37 +1490,5 @@ service api {
             service.pointer("/metadata/annotations").unwrap(),
             &json!({ "prometheus.io/scrape": "true", "prometheus.io/port": "8080", "prometheus.io/path": "/metrics" })
         );
-    }
-
-    /// Writes the test objects as YAML files for the independent checker:
-    /// `PLATC_WORKLOADS_DUMP=/tmp/dir cargo test --lib render::workloads -- --ignored`.
-    #[test]
-    #[ignore = "writes files for an external validator"]
-    fn dump_for_external_validation() {
-        let Ok(dir) = std::env::var("PLATC_WORKLOADS_DUMP") else {
-            return;
-        };
-        let mut all = render_source(FULL_SERVICE);
-        for source in [
-            KAFKA.replace("AUTH", "scram-sha-512"),
-            KAFKA.replace("AUTH", "tls"),
-        ] {
-            all.extend(render_source(&source));
-        }
-        all.extend(render_source(
-            "job migrate { namespace = web  image = \"r.example.com/m:1\"  ttl = 1h  storage { s = { mount = \"/s\", size = 1Gi } } }\n\
-             job report { namespace = web  image = \"r.example.com/r:1\"  schedule = \"0 * * * *\"  nodepool = app }\n\
-             service edge { namespace = web  image = \"r.example.com/e:1\"  replicas = 2  ports = { http = 80 }  security { run-as-user = 1000  read-only-root = false  host-network = true } }\n\
-             service db { namespace = web  image = \"r.example.com/d:1\"  storage { tmp = { mount = \"/var/lib\", size = 1Gi } } }",
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        for (i, object) in all.iter().enumerate() {
-            let path = format!(
-                "{dir}/{i:02}-{}-{}.yaml",
-                object.kind().to_lowercase(),
-                object.name()
-            );
-            std::fs::write(path, to_yaml(&object.value)).unwrap();
-        }
     }
 }
