@@ -41,7 +41,8 @@ pub fn lower(
     let mut envs: Vec<Option<&str>> = vec![None];
     envs.extend(resolved.envs.iter().map(|e| Some(e.as_str())));
     for env in envs {
-        let mut cx = Cx { resolved, sources, env, assets, diagnostics: Vec::new(), directory: Directory::default() };
+        let cache = effective_fields(resolved, env);
+        let mut cx = Cx { resolved, sources, env, assets, cache: &cache, diagnostics: Vec::new(), directory: Directory::default() };
         cx.directory = Directory::build(&cx);
         if let Some(platform) = platform::lower_platform(&mut cx) {
             let mut platform = platform;
@@ -53,27 +54,43 @@ pub fn lower(
     views
 }
 
+/// Effective fields of every declaration, by kind, computed once per env.
+type Cache<'a> = BTreeMap<Kind, Vec<(String, Span, Fields<'a>)>>;
+
+fn effective_fields<'a>(resolved: &Resolved<'a>, env: Option<&str>) -> Cache<'a> {
+    let mut cache = Cache::new();
+    for kind in Kind::ALL {
+        let list = resolved
+            .of(*kind)
+            .map(|(name, decl)| (name.clone(), decl.name.span, resolved.effective(decl, env)))
+            .collect();
+        cache.insert(*kind, list);
+    }
+    cache
+}
+
 /// State shared by the lowering of one environment.
 pub(crate) struct Cx<'r, 'a> {
     pub resolved: &'r Resolved<'a>,
     pub sources: &'r SourceMap,
     pub env: Option<&'r str>,
     pub assets: &'r Assets,
+    cache: &'r Cache<'a>,
     pub diagnostics: Vec<Diagnostic>,
     pub directory: Directory,
 }
 
-impl<'a> Cx<'_, 'a> {
+impl<'r, 'a> Cx<'r, 'a> {
     pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
     /// Effective fields of every declaration of `kind`, by name.
-    pub(crate) fn each(&self, kind: Kind) -> Vec<(String, Span, Fields<'a>)> {
-        self.resolved
-            .of(kind)
-            .map(|(name, decl)| (name.clone(), decl.name.span, self.resolved.effective(decl, self.env)))
-            .collect()
+    pub(crate) fn each(&self, kind: Kind) -> Vec<(String, Span, &'r Fields<'a>)> {
+        self.cache
+            .get(&kind)
+            .map(|list| list.iter().map(|(name, span, fields)| (name.clone(), *span, fields)).collect())
+            .unwrap_or_default()
     }
 
     pub(crate) fn mismatch(&mut self, value: &Value, field: &str, expected: &str) {
@@ -397,8 +414,7 @@ impl<'a> Cx<'_, 'a> {
     pub(crate) fn resources(&mut self, fields: &Fields<'_>) -> ir::Resources {
         match fields.block("resources") {
             Some((block, _)) => {
-                let block = block.clone();
-                ir::Resources { cpu: self.cpu_bounds(&block, "cpu"), memory: self.memory_bounds(&block, "memory") }
+                                ir::Resources { cpu: self.cpu_bounds(&block, "cpu"), memory: self.memory_bounds(&block, "memory") }
             }
             None => ir::Resources::default(),
         }

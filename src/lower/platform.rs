@@ -147,8 +147,7 @@ fn nodepools(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::NodePool> {
             .filter_map(|(text, at)| parse_port_mapping(cx, &text, at))
             .collect();
         let capacity = fields.block("capacity").map(|(block, key)| {
-            let block = block.clone();
-            ir::Capacity { cpu: cx.cpu(&block, "cpu"), memory: cx.size(&block, "memory"), origin: key }
+                        ir::Capacity { cpu: cx.cpu(&block, "cpu"), memory: cx.size(&block, "memory"), origin: key }
         });
         let pool = ir::NodePool {
             name: name.clone(),
@@ -265,8 +264,7 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
             .unwrap_or_default();
         ports.extend(cx.ports(&fields));
         let ingress = fields.block("ingress").and_then(|(block, key)| {
-            let block = block.clone();
-            let host = cx.required_string(&block, "host", key, "ingress", "\"app.example.com\"")?;
+                        let host = cx.required_string(&block, "host", key, "ingress", "\"app.example.com\"")?;
             Some(ir::Ingress {
                 host,
                 port: String::new(),
@@ -360,8 +358,7 @@ fn namespaces(cx: &mut Cx<'_, '_>, platform: &ir::Platform) -> BTreeMap<String, 
     let mut out = BTreeMap::new();
     for (name, _, fields) in cx.each(Kind::Namespace) {
         let quota = fields.block("quota").map(|(block, _)| {
-            let block = block.clone();
-            ir::Quota { cpu: cx.cpu(&block, "cpu"), memory: cx.size(&block, "memory"), pods: cx.u32(&block, "pods", 1, 100_000) }
+                        ir::Quota { cpu: cx.cpu(&block, "cpu"), memory: cx.size(&block, "memory"), pods: cx.u32(&block, "pods", 1, 100_000) }
         });
         let labels = cx.string_map(&fields, "labels");
         out.insert(name.clone(), ir::Namespace { name, declared: true, labels, quota });

@@ -386,8 +386,7 @@ fn unknown_port(cx: &mut Cx<'_, '_>, name: &str, span: Span, ports: &BTreeMap<St
 
 fn health(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Health> {
     let (block, key) = fields.block("health")?;
-    let block = block.clone();
-    let port = port_field(cx, &block, key, ports, "`health`")?;
+        let port = port_field(cx, &block, key, ports, "`health`")?;
     let health = ir::Health {
         liveness: cx.string(&block, "liveness"),
         readiness: cx.string(&block, "readiness"),
@@ -402,8 +401,7 @@ fn health(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir:
 
 fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources, name: &str) -> Option<ir::Autoscale> {
     let (block, key) = fields.block("autoscale")?;
-    let block = block.clone();
-    let kafka_lag = block.block("kafka-lag").map(|(b, k)| (b.clone(), k));
+        let kafka_lag = block.block("kafka-lag").map(|(b, k)| (b.clone(), k));
     let min_floor = if kafka_lag.is_some() { 0 } else { 1 };
     let min_value = block.value("min");
     let max_value = block.value("max");
@@ -471,8 +469,7 @@ fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources
 
 fn ingress(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Ingress> {
     let (block, key) = fields.block("ingress")?;
-    let block = block.clone();
-    let host = cx.required_string(&block, "host", key, "`ingress`", "\"app.example.com\"");
+        let host = cx.required_string(&block, "host", key, "`ingress`", "\"app.example.com\"");
     let port = port_field(cx, &block, key, ports, "`ingress`");
     let path = cx.string(&block, "path").unwrap_or_else(|| "/".into());
     if !path.starts_with('/') {
@@ -485,8 +482,7 @@ fn ingress(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir
 
 fn metrics(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Metrics> {
     let (block, key) = fields.block("metrics")?;
-    let block = block.clone();
-    let port = port_field(cx, &block, key, ports, "`metrics`")?;
+        let port = port_field(cx, &block, key, ports, "`metrics`")?;
     Some(ir::Metrics {
         port,
         path: cx.string(&block, "path").unwrap_or_else(|| "/metrics".into()),
@@ -545,8 +541,7 @@ fn storage(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> BTreeMap<String, ir::Vol
 fn security(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> ir::Security {
     let mut security = ir::Security::default();
     let Some((block, _)) = fields.block("security") else { return security };
-    let block = block.clone();
-    if let Some(uid) = cx.int(&block, "run-as-user", 0, i128::from(u32::MAX)) {
+        if let Some(uid) = cx.int(&block, "run-as-user", 0, i128::from(u32::MAX)) {
         security.run_as_user = u32::try_from(uid).unwrap_or(security.run_as_user);
         if uid == 0 {
             if let Some(v) = block.value("run-as-user") {

@@ -747,6 +747,15 @@ mod tests {
         let n: usize = items.iter().map(|i| names::check("", "x", i.value.as_ref()).len()).sum();
         eprintln!("names: {:?} {n}", t.elapsed());
         let t = std::time::Instant::now();
+        let ids: Vec<_> = items.iter().filter_map(|i| identity(i.value.as_ref())).collect();
+        eprintln!("identity: {:?} {}", t.elapsed(), ids.len());
+        let t = std::time::Instant::now();
+        let o = items.iter().filter(|i| !is_overlay(i.file)).count();
+        eprintln!("is_overlay: {:?} {o}", t.elapsed());
+        let t = std::time::Instant::now();
+        let m: BTreeMap<_, _> = ids.iter().map(|i| (*i, ())).collect();
+        eprintln!("map: {:?} {}", t.elapsed(), m.len());
+        let t = std::time::Instant::now();
         let mut d = Vec::new();
         duplicates(&items, &mut d);
         eprintln!("duplicates: {:?}", t.elapsed());
