@@ -10,7 +10,7 @@ use std::path::Path;
 const PER_FILE: usize = 100;
 
 /// Writes the project into `dir` (created if needed).
-pub fn write_project(dir: &Path, services: usize) -> std::io::Result<()> {
+pub(crate) fn write_project(dir: &Path, services: usize) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for (name, text) in project(services) {
         std::fs::write(dir.join(name), text)?;
@@ -19,7 +19,7 @@ pub fn write_project(dir: &Path, services: usize) -> std::io::Result<()> {
 }
 
 /// The project as (file name, text) pairs.
-pub fn project(services: usize) -> Vec<(String, String)> {
+pub(crate) fn project(services: usize) -> Vec<(String, String)> {
     let mut files = Vec::new();
     let mut head = String::from(
         r#"platform bench {

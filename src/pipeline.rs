@@ -68,7 +68,7 @@ fn collect_value(value: &ast::Value, from: &str, out: &mut BTreeSet<String>) {
         ValueKind::Call(call) if call.name.text == "file" => {
             if let [arg] = call.args.as_slice() {
                 if let ValueKind::String(s) = &arg.kind {
-                    if let Some(Ok(path)) = s.as_plain().map(|p| source::project_path(from, &p)) {
+                    if let Some(Some(path)) = s.as_plain().map(|p| source::project_path(from, &p)) {
                         out.insert(path);
                     }
                 }

@@ -176,13 +176,10 @@ fn relative_name(root: &Path, file: &Path) -> String {
 
 /// The project-relative path of `file()`'s argument `arg`, written in the
 /// source file `from` (itself project-relative): `..` and `.` resolved,
-/// `/`-joined. `Err` when it leaves the project or is absolute.
-///
-/// # Errors
-/// When the path is absolute or climbs above the project root.
-pub fn project_path(from: &str, arg: &str) -> Result<String, ()> {
+/// `/`-joined. `None` when it leaves the project or is absolute.
+pub fn project_path(from: &str, arg: &str) -> Option<String> {
     if arg.starts_with('/') || arg.starts_with('\\') || arg.contains(':') || arg.is_empty() {
-        return Err(());
+        return None;
     }
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
@@ -190,15 +187,15 @@ pub fn project_path(from: &str, arg: &str) -> Result<String, ()> {
         match segment {
             "" | "." => {}
             ".." => {
-                parts.pop().ok_or(())?;
+                parts.pop()?;
             }
             other => parts.push(other),
         }
     }
     if parts.is_empty() {
-        return Err(());
+        return None;
     }
-    Ok(parts.join("/"))
+    Some(parts.join("/"))
 }
 
 /// Reads the files named by `file()` calls (`paths` are project-relative, as
@@ -237,14 +234,14 @@ mod tests {
 
     #[test]
     fn project_path_resolves_relative_to_the_source_file() {
-        assert_eq!(project_path("apps/spark.platform", "manifests/x.yaml"), Ok("apps/manifests/x.yaml".into()));
-        assert_eq!(project_path("apps/spark.platform", "../x.yaml"), Ok("x.yaml".into()));
+        assert_eq!(project_path("apps/spark.platform", "manifests/x.yaml"), Some("apps/manifests/x.yaml".into()));
+        assert_eq!(project_path("apps/spark.platform", "../x.yaml"), Some("x.yaml".into()));
     }
 
     #[test]
     fn project_path_refuses_to_leave_the_project() {
-        assert_eq!(project_path("a.platform", "../x.yaml"), Err(()));
-        assert_eq!(project_path("a.platform", "/etc/passwd"), Err(()));
-        assert_eq!(project_path("a/b.platform", "../../x"), Err(()));
+        assert_eq!(project_path("a.platform", "../x.yaml"), None);
+        assert_eq!(project_path("a.platform", "/etc/passwd"), None);
+        assert_eq!(project_path("a/b.platform", "../../x"), None);
     }
 }

@@ -28,14 +28,14 @@ pub(crate) fn datasources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Datasourc
         if fields.value("type").is_none() {
             cx.missing(span, &owner, "type", "prometheus");
         }
-        let kind = cx.word(&fields, "type", DATASOURCE_TYPES);
-        let url = cx.required_string(&fields, "url", span, &owner, "\"http://prometheus-server.monitoring.svc:80\"");
+        let kind = cx.word(fields, "type", DATASOURCE_TYPES);
+        let url = cx.required_string(fields, "url", span, &owner, "\"http://prometheus-server.monitoring.svc:80\"");
         let datasource = ir::Datasource {
             name: name.clone(),
             kind: kind.unwrap_or_else(|| "prometheus".into()),
             url: url.unwrap_or_default(),
-            default: cx.bool(&fields, "default").unwrap_or(false),
-            database: cx.string(&fields, "database"),
+            default: cx.bool(fields, "default").unwrap_or(false),
+            database: cx.string(fields, "database"),
             origin: span,
         };
         out.insert(name, datasource);
@@ -54,7 +54,7 @@ pub(crate) fn datasources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Datasourc
 pub(crate) fn dashboards(cx: &mut Cx<'_, '_>, datasources: &BTreeMap<String, ir::Datasource>) -> BTreeMap<String, ir::Dashboard> {
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Dashboard) {
-        let datasource = cx.name_ref(&fields, "datasource", Kind::Datasource);
+        let datasource = cx.name_ref(fields, "datasource", Kind::Datasource);
         if datasource.is_none() && fields.value("datasource").is_none() && datasources.len() > 1 && !datasources.values().any(|d| d.default) {
             cx.missing(span, &format!("dashboard `{name}`"), "datasource", datasources.keys().next().map_or("prometheus", String::as_str));
         }
@@ -71,12 +71,12 @@ pub(crate) fn dashboards(cx: &mut Cx<'_, '_>, datasources: &BTreeMap<String, ir:
         items.sort_by_key(|(s, _)| (s.file, s.start));
         let dashboard = ir::Dashboard {
             name: name.clone(),
-            title: cx.string(&fields, "title").unwrap_or_else(|| name.clone()),
-            folder: cx.string(&fields, "folder"),
+            title: cx.string(fields, "title").unwrap_or_else(|| name.clone()),
+            folder: cx.string(fields, "folder"),
             datasource,
-            refresh: cx.duration(&fields, "refresh"),
-            time: cx.duration(&fields, "time"),
-            tags: cx.strings(&fields, "tags").into_iter().map(|(t, _)| t).collect(),
+            refresh: cx.duration(fields, "refresh"),
+            time: cx.duration(fields, "time"),
+            tags: cx.strings(fields, "tags").into_iter().map(|(t, _)| t).collect(),
             items: items.into_iter().map(|(_, i)| i).collect(),
             origin: span,
         };

@@ -414,7 +414,7 @@ impl<'r, 'a> Cx<'r, 'a> {
     pub(crate) fn resources(&mut self, fields: &Fields<'_>) -> ir::Resources {
         match fields.block("resources") {
             Some((block, _)) => {
-                                ir::Resources { cpu: self.cpu_bounds(&block, "cpu"), memory: self.memory_bounds(&block, "memory") }
+                                ir::Resources { cpu: self.cpu_bounds(block, "cpu"), memory: self.memory_bounds(block, "memory") }
             }
             None => ir::Resources::default(),
         }

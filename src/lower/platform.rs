@@ -119,13 +119,13 @@ fn envs(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Env> {
     for (name, span, fields) in cx.each(Kind::Env) {
         let owner = format!("env `{name}`");
         let destination = cx
-            .required_string(&fields, "destination", span, &owner, "\"https://kubernetes.default.svc\"")
+            .required_string(fields, "destination", span, &owner, "\"https://kubernetes.default.svc\"")
             .unwrap_or_default();
         let env = ir::Env {
             name: name.clone(),
             destination,
-            revision: cx.string(&fields, "revision"),
-            auto_sync: cx.bool(&fields, "auto-sync").unwrap_or(true),
+            revision: cx.string(fields, "revision"),
+            auto_sync: cx.bool(fields, "auto-sync").unwrap_or(true),
             origin: span,
         };
         out.insert(name, env);
@@ -137,22 +137,22 @@ fn nodepools(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::NodePool> {
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Nodepool) {
         let taints = cx
-            .strings(&fields, "taints")
+            .strings(fields, "taints")
             .into_iter()
             .filter_map(|(text, at)| parse_taint(cx, &text, at))
             .collect();
         let ports = cx
-            .strings(&fields, "ports")
+            .strings(fields, "ports")
             .into_iter()
             .filter_map(|(text, at)| parse_port_mapping(cx, &text, at))
             .collect();
         let capacity = fields.block("capacity").map(|(block, key)| {
-                        ir::Capacity { cpu: cx.cpu(&block, "cpu"), memory: cx.size(&block, "memory"), origin: key }
+                        ir::Capacity { cpu: cx.cpu(block, "cpu"), memory: cx.size(block, "memory"), origin: key }
         });
         let pool = ir::NodePool {
             name: name.clone(),
-            count: cx.u32(&fields, "count", 1, 100).unwrap_or(1),
-            labels: cx.string_map(&fields, "labels"),
+            count: cx.u32(fields, "count", 1, 100).unwrap_or(1),
+            labels: cx.string_map(fields, "labels"),
             taints,
             ports,
             capacity,
@@ -201,11 +201,11 @@ fn parse_port_mapping(cx: &mut Cx<'_, '_>, text: &str, at: Span) -> Option<PortM
 fn secrets(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Secret> {
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Secret) {
-        let namespace = cx.namespace(&fields);
+        let namespace = cx.namespace(fields);
         if fields.value("keys").is_none() {
             cx.missing(span, &format!("secret `{name}`"), "keys", "[password]");
         }
-        let keys: BTreeSet<String> = cx.strings(&fields, "keys").into_iter().map(|(k, _)| k).collect();
+        let keys: BTreeSet<String> = cx.strings(fields, "keys").into_iter().map(|(k, _)| k).collect();
         out.insert(name.clone(), ir::Secret { name, namespace, keys, origin: span });
     }
     out
@@ -243,9 +243,9 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
             None => None,
         };
         let defaults = profile.as_deref().and_then(|p| profiles.get(p));
-        let repo = cx.string(&fields, "repo").or_else(|| defaults.map(|p| p.repo.clone()));
-        let chart = cx.string(&fields, "chart").or_else(|| defaults.map(|p| p.chart.clone()));
-        let version = chart_version(cx, &fields, defaults.map(|p| p.version.as_str()), span, &owner);
+        let repo = cx.string(fields, "repo").or_else(|| defaults.map(|p| p.repo.clone()));
+        let chart = cx.string(fields, "chart").or_else(|| defaults.map(|p| p.chart.clone()));
+        let version = chart_version(cx, fields, defaults.map(|p| p.version.as_str()), span, &owner);
         if fields.value("profile").is_none() {
             if repo.is_none() {
                 cx.missing(span, &owner, "repo", "\"https://charts.example.com\"` (or `profile = NAME`");
@@ -254,23 +254,23 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
                 cx.missing(span, &owner, "chart", "\"chart-name\"");
             }
         }
-        let namespace = cx.namespace(&fields);
-        let nodepool = cx.name_ref(&fields, "nodepool", Kind::Nodepool);
-        let storage = cx.size(&fields, "storage");
-        let metrics = cx.bool(&fields, "metrics").unwrap_or(false);
-        let resources = cx.resources(&fields);
+        let namespace = cx.namespace(fields);
+        let nodepool = cx.name_ref(fields, "nodepool", Kind::Nodepool);
+        let storage = cx.size(fields, "storage");
+        let metrics = cx.bool(fields, "metrics").unwrap_or(false);
+        let resources = cx.resources(fields);
         let mut ports: BTreeMap<String, ir::Port> = defaults
             .map(|p| p.ports.iter().filter_map(|(k, v)| ir::Port::new(i128::from(*v)).map(|port| (k.clone(), port))).collect())
             .unwrap_or_default();
-        ports.extend(cx.ports(&fields));
+        ports.extend(cx.ports(fields));
         let ingress = fields.block("ingress").and_then(|(block, key)| {
-                        let host = cx.required_string(&block, "host", key, "ingress", "\"app.example.com\"")?;
+                        let host = cx.required_string(block, "host", key, "ingress", "\"app.example.com\"")?;
             Some(ir::Ingress {
                 host,
                 port: String::new(),
-                path: cx.string(&block, "path").unwrap_or_else(|| "/".into()),
-                tls: cx.string(&block, "tls"),
-                class: cx.string(&block, "class"),
+                path: cx.string(block, "path").unwrap_or_else(|| "/".into()),
+                tls: cx.string(block, "tls"),
+                class: cx.string(block, "class"),
             })
         });
         let values = match fields.entries.get("values") {
@@ -323,9 +323,9 @@ fn resources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Resource> {
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Resource) {
         let owner = format!("resource `{name}`");
-        let api_version = cx.required_string(&fields, "api-version", span, &owner, "\"group/v1\"");
-        let kind = cx.required_string(&fields, "kind", span, &owner, "\"Kind\"");
-        let namespace = fields.value("namespace").map(|_| cx.namespace(&fields));
+        let api_version = cx.required_string(fields, "api-version", span, &owner, "\"group/v1\"");
+        let kind = cx.required_string(fields, "kind", span, &owner, "\"Kind\"");
+        let namespace = fields.value("namespace").map(|_| cx.namespace(fields));
         let mut body = match fields.value("body") {
             Some(value) => super::tree::file_body(cx, value),
             None => serde_json::Value::Object(serde_json::Map::new()),
@@ -358,9 +358,9 @@ fn namespaces(cx: &mut Cx<'_, '_>, platform: &ir::Platform) -> BTreeMap<String, 
     let mut out = BTreeMap::new();
     for (name, _, fields) in cx.each(Kind::Namespace) {
         let quota = fields.block("quota").map(|(block, _)| {
-                        ir::Quota { cpu: cx.cpu(&block, "cpu"), memory: cx.size(&block, "memory"), pods: cx.u32(&block, "pods", 1, 100_000) }
+                        ir::Quota { cpu: cx.cpu(block, "cpu"), memory: cx.size(block, "memory"), pods: cx.u32(block, "pods", 1, 100_000) }
         });
-        let labels = cx.string_map(&fields, "labels");
+        let labels = cx.string_map(fields, "labels");
         out.insert(name.clone(), ir::Namespace { name, declared: true, labels, quota });
     }
     for name in used {

@@ -19,7 +19,7 @@ const VERBS: &[&str] = &[
 pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Role) {
-        let access = cx.word(&fields, "access", &["admin", "edit", "view"]);
+        let access = cx.word(fields, "access", &["admin", "edit", "view"]);
         let rules_written = fields.multi("rule").to_vec();
         if let (Some(value), Some(first)) = (fields.value("access"), rules_written.first()) {
             cx.push(
@@ -75,15 +75,15 @@ pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
                 ir::Grant::Access("view".into())
             }
         };
-        let cluster_scope = cx.word(&fields, "scope", &["cluster", "namespace"]).as_deref() == Some("cluster");
-        let namespaces: BTreeSet<String> = cx.strings(&fields, "namespaces").into_iter().map(|(n, _)| n).collect();
+        let cluster_scope = cx.word(fields, "scope", &["cluster", "namespace"]).as_deref() == Some("cluster");
+        let namespaces: BTreeSet<String> = cx.strings(fields, "namespaces").into_iter().map(|(n, _)| n).collect();
         if !cluster_scope && namespaces.is_empty() {
             cx.missing(span, &format!("role `{name}`"), "namespaces", "[app]` (or `scope = cluster`");
         }
-        let groups: BTreeSet<String> = cx.strings(&fields, "groups").into_iter().map(|(n, _)| n).collect();
-        let users: BTreeSet<String> = cx.strings(&fields, "users").into_iter().map(|(n, _)| n).collect();
+        let groups: BTreeSet<String> = cx.strings(fields, "groups").into_iter().map(|(n, _)| n).collect();
+        let users: BTreeSet<String> = cx.strings(fields, "users").into_iter().map(|(n, _)| n).collect();
         let mut service_accounts = BTreeSet::new();
-        for (sa, at) in cx.strings(&fields, "service-accounts") {
+        for (sa, at) in cx.strings(fields, "service-accounts") {
             match sa.split_once('/') {
                 Some((ns, n)) if ir::DnsLabel::new(ns).is_ok() && !n.is_empty() => {
                     service_accounts.insert((ns.to_string(), n.to_string()));

@@ -28,20 +28,20 @@ pub(crate) fn kafkas(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Kafka> {
                     .with_help(format!("Strimzi derives `{name}-kafka-bootstrap` from it, which must fit in 63 characters")),
             );
         }
-        let version = cx.string(&fields, "version");
+        let version = cx.string(fields, "version");
         let kafka = ir::Kafka {
             name: name.clone(),
-            namespace: cx.namespace(&fields),
+            namespace: cx.namespace(fields),
             version: version.unwrap_or_else(|| DEFAULT_KAFKA_VERSION.to_string()),
-            brokers: cx.u32(&fields, "brokers", 1, 100).unwrap_or(1),
-            storage: cx.size(&fields, "storage").unwrap_or_else(|| ir::ByteSize::from_bytes(DEFAULT_KAFKA_STORAGE)),
-            nodepool: cx.name_ref(&fields, "nodepool", Kind::Nodepool),
-            authentication: match cx.word(&fields, "authentication", &["scram-sha-512", "tls", "none"]).as_deref() {
+            brokers: cx.u32(fields, "brokers", 1, 100).unwrap_or(1),
+            storage: cx.size(fields, "storage").unwrap_or_else(|| ir::ByteSize::from_bytes(DEFAULT_KAFKA_STORAGE)),
+            nodepool: cx.name_ref(fields, "nodepool", Kind::Nodepool),
+            authentication: match cx.word(fields, "authentication", &["scram-sha-512", "tls", "none"]).as_deref() {
                 Some("tls") => ir::KafkaAuth::Tls,
                 Some("none") => ir::KafkaAuth::None,
                 _ => ir::KafkaAuth::ScramSha512,
             },
-            resources: cx.resources(&fields),
+            resources: cx.resources(fields),
             origin: span,
         };
         out.insert(name, kafka);
@@ -53,7 +53,7 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Topic) {
         let kafka = match fields.value("kafka") {
-            Some(_) => cx.name_ref(&fields, "kafka", Kind::Kafka),
+            Some(_) => cx.name_ref(fields, "kafka", Kind::Kafka),
             None if kafkas.len() == 1 => kafkas.keys().next().cloned(),
             None => {
                 let owner = format!("topic `{name}`");
@@ -68,7 +68,7 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
                 None
             }
         };
-        let topic_name = cx.string(&fields, "name").unwrap_or_else(|| name.clone());
+        let topic_name = cx.string(fields, "name").unwrap_or_else(|| name.clone());
         if !topic_name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) || topic_name.len() > 249 {
             if let Some(v) = fields.value("name") {
                 cx.push(
@@ -95,7 +95,7 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
         let cluster = kafka.as_ref().and_then(|k| kafkas.get(k));
         let default_replicas = cluster.map_or(1, |k| k.brokers.min(3));
         let replicas_value = fields.value("replicas");
-        let replicas = cx.u32(&fields, "replicas", 1, 100).unwrap_or(default_replicas);
+        let replicas = cx.u32(fields, "replicas", 1, 100).unwrap_or(default_replicas);
         if let (Some(cluster), Some(v)) = (cluster, replicas_value) {
             if replicas > cluster.brokers {
                 cx.push(
@@ -110,8 +110,8 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
                 );
             }
         }
-        let config = topic_config(cx, &fields);
-        if let Some((min_isr, span)) = config_int(&fields, "min.insync.replicas") {
+        let config = topic_config(cx, fields);
+        if let Some((min_isr, span)) = config_int(fields, "min.insync.replicas") {
             if min_isr > i128::from(replicas) {
                 cx.push(
                     Diagnostic::new(
@@ -130,7 +130,7 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
             kafka: kafka.unwrap_or_default(),
             partitions,
             replicas,
-            retention: cx.duration(&fields, "retention"),
+            retention: cx.duration(fields, "retention"),
             config,
             origin: span,
         };

@@ -125,7 +125,7 @@ pub(crate) fn file_body(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
         }
     };
     let from = cx.sources.file(value.span.file).name.clone();
-    let Ok(relative) = project_path(&from, &path.0) else {
+    let Some(relative) = project_path(&from, &path.0) else {
         cx.push(
             Diagnostic::new(
                 Code::FileOutsideProject,

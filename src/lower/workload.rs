@@ -20,7 +20,7 @@ pub(crate) fn workloads(cx: &mut Cx<'_, '_>, platform: &ir::Platform) -> BTreeMa
     let jobs = cx.each(Kind::Job);
     let service_spans: BTreeMap<String, Span> = services.iter().map(|(n, s, _)| (n.clone(), *s)).collect();
     for (name, span, fields) in services.drain(..) {
-        if let Some(w) = workload(cx, platform, &name, span, &fields, false) {
+        if let Some(w) = workload(cx, platform, &name, span, fields, false) {
             out.insert(name, w);
         }
     }
@@ -33,7 +33,7 @@ pub(crate) fn workloads(cx: &mut Cx<'_, '_>, platform: &ir::Platform) -> BTreeMa
             );
             continue;
         }
-        if let Some(w) = workload(cx, platform, &name, span, &fields, true) {
+        if let Some(w) = workload(cx, platform, &name, span, fields, true) {
             out.insert(name, w);
         }
     }
@@ -386,11 +386,11 @@ fn unknown_port(cx: &mut Cx<'_, '_>, name: &str, span: Span, ports: &BTreeMap<St
 
 fn health(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Health> {
     let (block, key) = fields.block("health")?;
-        let port = port_field(cx, &block, key, ports, "`health`")?;
+        let port = port_field(cx, block, key, ports, "`health`")?;
     let health = ir::Health {
-        liveness: cx.string(&block, "liveness"),
-        readiness: cx.string(&block, "readiness"),
-        startup: cx.string(&block, "startup"),
+        liveness: cx.string(block, "liveness"),
+        readiness: cx.string(block, "readiness"),
+        startup: cx.string(block, "startup"),
         port,
     };
     if health.liveness.is_none() && health.readiness.is_none() && health.startup.is_none() {
@@ -405,8 +405,8 @@ fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources
     let min_floor = if kafka_lag.is_some() { 0 } else { 1 };
     let min_value = block.value("min");
     let max_value = block.value("max");
-    let min = cx.u32(&block, "min", 0, 1000).unwrap_or(min_floor);
-    let Some(max) = max_value.and_then(|_| cx.u32(&block, "max", 0, 1000)) else {
+    let min = cx.u32(block, "min", 0, 1000).unwrap_or(min_floor);
+    let Some(max) = max_value.and_then(|_| cx.u32(block, "max", 0, 1000)) else {
         if max_value.is_none() {
             cx.missing(key, "`autoscale`", "max", "10");
         }
@@ -429,8 +429,8 @@ fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources
         }
         cx.push(d);
     }
-    let cpu = cx.percent(&block, "cpu");
-    let memory = cx.percent(&block, "memory");
+    let cpu = cx.percent(block, "cpu");
+    let memory = cx.percent(block, "memory");
     for (target, has_request, what) in [("cpu", resources.cpu.is_some(), "cpu"), ("memory", resources.memory.is_some(), "memory")] {
         let Some(value) = block.value(target) else { continue };
         if !has_request {
@@ -469,24 +469,24 @@ fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources
 
 fn ingress(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Ingress> {
     let (block, key) = fields.block("ingress")?;
-        let host = cx.required_string(&block, "host", key, "`ingress`", "\"app.example.com\"");
-    let port = port_field(cx, &block, key, ports, "`ingress`");
-    let path = cx.string(&block, "path").unwrap_or_else(|| "/".into());
+        let host = cx.required_string(block, "host", key, "`ingress`", "\"app.example.com\"");
+    let port = port_field(cx, block, key, ports, "`ingress`");
+    let path = cx.string(block, "path").unwrap_or_else(|| "/".into());
     if !path.starts_with('/') {
         if let Some(v) = block.value("path") {
             cx.push(Diagnostic::new(Code::TypeMismatch, format!("ingress path `{path}` must start with `/`"), v.span, "relative path").with_help("write `path = \"/\"`"));
         }
     }
-    Some(ir::Ingress { host: host?, port: port?, path, tls: cx.string(&block, "tls"), class: cx.string(&block, "class") })
+    Some(ir::Ingress { host: host?, port: port?, path, tls: cx.string(block, "tls"), class: cx.string(block, "class") })
 }
 
 fn metrics(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Metrics> {
     let (block, key) = fields.block("metrics")?;
-        let port = port_field(cx, &block, key, ports, "`metrics`")?;
+        let port = port_field(cx, block, key, ports, "`metrics`")?;
     Some(ir::Metrics {
         port,
-        path: cx.string(&block, "path").unwrap_or_else(|| "/metrics".into()),
-        interval: cx.duration(&block, "interval").unwrap_or(ir::Duration(30)),
+        path: cx.string(block, "path").unwrap_or_else(|| "/metrics".into()),
+        interval: cx.duration(block, "interval").unwrap_or(ir::Duration(30)),
         origin: key,
     })
 }
@@ -541,7 +541,7 @@ fn storage(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> BTreeMap<String, ir::Vol
 fn security(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> ir::Security {
     let mut security = ir::Security::default();
     let Some((block, _)) = fields.block("security") else { return security };
-        if let Some(uid) = cx.int(&block, "run-as-user", 0, i128::from(u32::MAX)) {
+        if let Some(uid) = cx.int(block, "run-as-user", 0, i128::from(u32::MAX)) {
         security.run_as_user = u32::try_from(uid).unwrap_or(security.run_as_user);
         if uid == 0 {
             if let Some(v) = block.value("run-as-user") {
@@ -552,14 +552,14 @@ fn security(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> ir::Security {
             }
         }
     }
-    if let Some(ro) = cx.bool(&block, "read-only-root") {
+    if let Some(ro) = cx.bool(block, "read-only-root") {
         security.read_only_root = ro;
     }
-    if let Some(host) = cx.bool(&block, "host-network") {
+    if let Some(host) = cx.bool(block, "host-network") {
         security.host_network = host;
     }
     security.capabilities = cx
-        .strings(&block, "capabilities")
+        .strings(block, "capabilities")
         .into_iter()
         .map(|(c, _)| c.to_ascii_uppercase().trim_start_matches("CAP_").to_string())
         .collect();

@@ -130,7 +130,7 @@ pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic
                     "declared again here",
                 )
                 .with_label(*first, "first declared here")
-                .with_help(format!("rename one of them or merge their bodies")),
+                .with_help("rename one of them or merge their bodies".to_string()),
             );
             continue;
         }
@@ -360,7 +360,7 @@ fn check_block(
         diagnostics.push(
             Diagnostic::new(
                 Code::UnknownField,
-                format!("dotted block names are only allowed in `values` and `spec`"),
+                "dotted block names are only allowed in `values` and `spec`".to_string(),
                 block.path.span,
                 "dotted name",
             )
