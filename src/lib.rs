@@ -6,6 +6,8 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod diff;
+pub mod fmt;
 pub mod ir;
 pub mod kinds;
 pub mod lower;

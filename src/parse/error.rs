@@ -273,11 +273,17 @@ fn last_unclosed(text: &str) -> Option<usize> {
     stack.pop()
 }
 
+/// Serialises the detailed re-parses: pest's error-detail switch is global,
+/// and files are parsed on several threads.
+static ERROR_DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Literal tokens pest tried at the failure point (re-parses with error detail on).
 fn expected_tokens(text: &str) -> Vec<String> {
+    let guard = ERROR_DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     pest::set_error_detail(true);
     let result = PlatformParser::parse(Rule::file, text);
     pest::set_error_detail(false);
+    drop(guard);
     let Err(err) = result else { return Vec::new() };
     let Some(attempts) = err.parse_attempts() else { return Vec::new() };
     attempts

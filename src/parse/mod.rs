@@ -38,12 +38,30 @@ pub fn parse_file(file: &SourceFile) -> Result<ast::File, Diagnostic> {
     }
 }
 
-/// Parses every file, collecting the trees that parsed and the errors of those that did not.
+/// Parses every file, collecting the trees that parsed and the errors of
+/// those that did not. Files are parsed on all cores; the results keep the
+/// files' order, so the output does not depend on scheduling.
 pub fn parse_all(files: &[SourceFile]) -> (Vec<(crate::span::FileId, ast::File)>, Vec<Diagnostic>) {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let results: Vec<Result<ast::File, Diagnostic>> = if threads < 2 || files.len() < 2 {
+        files.iter().map(parse_file).collect()
+    } else {
+        let chunk = files.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(parse_file).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        })
+    };
     let mut parsed = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
-    for file in files {
-        match parse_file(file) {
+    for (file, result) in files.iter().zip(results) {
+        match result {
             Ok(tree) => parsed.push((file.id, tree)),
             Err(diagnostic) => errors.push(diagnostic),
         }
