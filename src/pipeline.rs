@@ -28,11 +28,20 @@ impl Checked {
     }
 }
 
+/// Reads the assets `file()` names: project-relative paths → text, or why one
+/// could not be read (from disk, or from a git revision for `platc diff --base`).
+pub type LoadAssets<'a> = &'a dyn Fn(&BTreeSet<String>) -> BTreeMap<String, Result<String, String>>;
+
 /// Parses, resolves and lowers every file; reads the files `file()` names.
 pub fn check(sources: &SourceMap) -> Checked {
+    check_with(sources, &|paths| source::load_assets(&sources.root, paths))
+}
+
+/// `check`, with the `file()` assets read by `load` instead of from the disk.
+pub fn check_with(sources: &SourceMap, load: LoadAssets<'_>) -> Checked {
     let (files, mut diagnostics) = crate::parse::parse_all(&sources.files);
     let resolved = crate::resolve::resolve(&files, &mut diagnostics);
-    let assets = source::load_assets(&sources.root, &asset_paths(sources, &files));
+    let assets = load(&asset_paths(sources, &files));
     // Lowering runs even when resolution found problems, so one run reports
     // value problems too; declarations that failed to resolve are skipped.
     let views = crate::lower::lower(&resolved, sources, &assets, &mut diagnostics);
@@ -105,7 +114,13 @@ pub fn compile(sources: &SourceMap) -> Compiled {
 
 /// `compile`, keeping only the base and `env`'s view when `env` is given.
 pub fn compile_for(sources: &SourceMap, env: Option<&str>) -> Compiled {
-    let checked = check(sources);
+    compile_with(sources, env, &|paths| source::load_assets(&sources.root, paths))
+}
+
+/// `compile_for`, with the `file()` assets read by `load` instead of from the
+/// disk (`source::assets_from_map` serves them from a map).
+pub fn compile_with(sources: &SourceMap, env: Option<&str>, load: LoadAssets<'_>) -> Compiled {
+    let checked = check_with(sources, load);
     if checked.has_errors() {
         return Compiled { env_error: Ok(()), bundle: None, diagnostics: checked.diagnostics };
     }

@@ -228,6 +228,22 @@ pub fn load_assets(root: &Path, paths: &std::collections::BTreeSet<String>) -> s
         .collect()
 }
 
+/// The assets named by `paths`, served from `files` (project-relative path →
+/// text), e.g. the files of a git revision; a missing one is an error like
+/// a missing file on disk.
+pub fn assets_from_map(
+    files: &std::collections::BTreeMap<String, String>,
+    paths: &std::collections::BTreeSet<String>,
+) -> std::collections::BTreeMap<String, Result<String, String>> {
+    paths
+        .iter()
+        .map(|path| {
+            let text = files.get(path).cloned().ok_or_else(|| "no such file".to_string());
+            (path.clone(), text)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

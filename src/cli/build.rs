@@ -1,10 +1,12 @@
 //! `platc build`: check, render, validate, show the change summary, then
 //! write atomically (or, with `--check`, fail when the tree would change).
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use platc::diagnostic::{self, Code, Format};
+use platc::diff::Tree;
 use platc::write::{self, Action};
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
@@ -26,6 +28,40 @@ pub(crate) fn default_out(path: &Path) -> PathBuf {
     } else {
         path.parent().unwrap_or(Path::new(".")).join("out")
     }
+}
+
+/// What the write changes, one line per object (`~ apps/shop Deployment/api (prod)`,
+/// as `platc diff` reports it), then `~ path` for any changed file that no
+/// object change accounts for. Only the files the plan changes are compared.
+fn object_summary(bundle: platc::render::Bundle, old: &write::OutTree, plan: &write::Plan) -> String {
+    let changed: BTreeSet<&str> = plan
+        .actions
+        .iter()
+        .filter(|(_, a)| matches!(a, Action::Create | Action::Update | Action::Delete))
+        .map(|(path, _)| path.as_str())
+        .collect();
+    // Kustomizations name the targets of overlay patches.
+    let wanted = |path: &str| {
+        changed.contains(path) || (path.ends_with("kustomization.yaml") && !plan.kept.contains(path))
+    };
+    let before = Tree::from_out_tree_only(old, wanted);
+    let mut after = Tree::from(bundle);
+    after.retain(wanted);
+    let changes = platc::diff::diff(&before, &after);
+    let mut text = platc::diff::format::summary(&changes, false);
+    let covered = changes.paths();
+    for (path, action) in &plan.actions {
+        let mark = match action {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Delete => "-",
+            Action::KeepEdited | Action::KeepForeign => continue,
+        };
+        if !covered.contains(path.as_str()) {
+            text.push_str(&format!("{mark} {path}\n"));
+        }
+    }
+    text
 }
 
 pub(crate) fn run(args: &BuildArgs, color: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
@@ -57,19 +93,9 @@ pub(crate) fn run(args: &BuildArgs, color: bool, stdout: &mut dyn Write, stderr:
         }
     };
     let plan = write::plan(bundle.encode(), &old, args.force);
-    let mut kept = Vec::new();
-    for (path, action) in &plan.actions {
-        let mark = match action {
-            Action::Create => "+",
-            Action::Update => "~",
-            Action::Delete => "-",
-            Action::KeepEdited | Action::KeepForeign => {
-                kept.push((path, action));
-                continue;
-            }
-        };
-        let _ = writeln!(stdout, "{mark} {path}");
-    }
+    let _ = stdout.write_all(object_summary(bundle, &old, &plan).as_bytes());
+    let kept: Vec<_> =
+        plan.actions.iter().filter(|(_, a)| matches!(a, Action::KeepEdited | Action::KeepForeign)).collect();
     for (path, action) in kept {
         let why = match action {
             Action::KeepEdited => "was edited by hand since platc generated it",

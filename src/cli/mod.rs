@@ -3,6 +3,11 @@
 //! to the writers passed in, so the CLI is testable in-process.
 
 mod build;
+mod diff;
+mod explain;
+mod fmt;
+mod graph;
+mod lsp;
 mod validate;
 
 use std::io::Write;
@@ -49,6 +54,33 @@ pub(crate) enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Show what changed, object by object: the new render against the tree on disk or a git revision.
+    Diff(diff::DiffArgs),
+    /// Rewrite `.platform` files in the canonical layout.
+    Fmt {
+        /// Files or directories (every `*.platform` below them).
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+        /// Write nothing; fail naming every file that would change (for CI).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print the architecture: workloads, charts, kafka, topics, node pools by namespace.
+    Graph {
+        /// A `.platform` file or a project directory.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Graph language.
+        #[arg(long, value_enum, default_value_t = GraphFormatArg::Mermaid)]
+        format: GraphFormatArg,
+    },
+    /// Run the language server on stdin/stdout (diagnostics, definition, hover, completion).
+    Lsp,
+    /// Print the documentation of a diagnostic code.
+    Explain {
+        /// A code, `platc::unknown-port` or `unknown-port`.
+        code: String,
+    },
     /// Run every check; write nothing.
     Validate {
         /// A `.platform` file or a project directory.
@@ -63,11 +95,22 @@ pub(crate) enum Command {
     },
 }
 
+/// `--format` of `graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GraphFormatArg {
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
 /// `--format` of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum OutputFormat {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
 }
 
 /// Parses `argv` and runs the command.
@@ -87,6 +130,17 @@ pub(crate) fn run(argv: Vec<std::ffi::OsString>, stdout: &mut dyn Write, stderr:
             let args = build::BuildArgs { path, out, env, check, force, deny_warnings };
             build::run(&args, color, stdout, stderr)
         }
+        Command::Diff(args) => diff::run(&args, color, stdout, stderr),
+        Command::Fmt { paths, check } => fmt::run(&fmt::FmtArgs { paths, check }, color, stdout, stderr),
+        Command::Graph { path, format } => {
+            let format = match format {
+                GraphFormatArg::Mermaid => platc::graph::GraphFormat::Mermaid,
+                GraphFormatArg::Dot => platc::graph::GraphFormat::Dot,
+            };
+            graph::run(&path, format, color, stdout, stderr)
+        }
+        Command::Lsp => lsp::run(stderr),
+        Command::Explain { code } => explain::run(&code, stdout, stderr),
         Command::Validate { path, format, deny_warnings } => {
             validate::run(&path, format, deny_warnings, color, stdout, stderr)
         }

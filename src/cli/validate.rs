@@ -24,8 +24,16 @@ pub(super) fn run(
     };
     // Every check, including those on rendered output; nothing is written.
     let checked = platc::pipeline::compile(&sources);
+    let failed = checked.has_errors() || (deny_warnings && !checked.diagnostics.is_empty());
+    if format == OutputFormat::Sarif {
+        let log = platc::sarif::render(&checked.diagnostics, &sources);
+        if stdout.write_all(log.as_bytes()).is_err() {
+            return EXIT_USAGE;
+        }
+        return if failed { EXIT_FAILED } else { EXIT_OK };
+    }
     let format = match format {
-        OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif | OutputFormat::Json => Format::Json,
         OutputFormat::Human => Format::Human { color, width: 100 },
     };
     // JSON goes to stdout (machine-readable); the human report to stderr, like rustc.
@@ -33,7 +41,6 @@ pub(super) fn run(
     if diagnostic::report(&checked.diagnostics, &sources, format, out).is_err() {
         return EXIT_USAGE;
     }
-    let failed = checked.has_errors() || (deny_warnings && !checked.diagnostics.is_empty());
     if failed {
         EXIT_FAILED
     } else {

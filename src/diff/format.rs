@@ -286,13 +286,14 @@ fn summary_table(changeset: &Changeset) -> String {
     for object in &changeset.objects {
         let row = rows.entry((object.app_label(), object.env.as_deref())).or_default();
         row.0.add(object.change);
-        let (group, name) = match object.part {
-            Part::File => ("file".to_string(), object.name.clone()),
+        // Unnamed objects (kustomizations, values) and files are listed by kind or file name.
+        let (group, name) = match (object.part, object.name.is_empty()) {
+            (Part::File, _) => (String::new(), object.name.clone()),
+            (_, true) => (String::new(), object.kind.clone()),
             _ => (object.kind.clone(), object.name.clone()),
         };
         let name = match (&object.old_name, object.change) {
             (Some(old), Change::Renamed) => format!("{old}→{name}"),
-            _ if name.is_empty() => "·".to_string(),
             _ => name,
         };
         row.1.entry(group).or_default().push(format!("{}{}", object.change.mark(), escape_cell(&name)));
@@ -301,8 +302,16 @@ fn summary_table(changeset: &Changeset) -> String {
         "| app | env | added | changed | removed | renamed | objects |\n| --- | --- | ---: | ---: | ---: | ---: | --- |\n",
     );
     for ((app, env), (counts, kinds)) in &rows {
-        let objects: Vec<String> =
-            kinds.iter().map(|(kind, names)| format!("{}: {}", escape_cell(kind), names.join(" "))).collect();
+        let objects: Vec<String> = kinds
+            .iter()
+            .map(|(kind, names)| {
+                if kind.is_empty() {
+                    names.join(" ")
+                } else {
+                    format!("{}: {}", escape_cell(kind), names.join(" "))
+                }
+            })
+            .collect();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",

@@ -76,13 +76,19 @@ impl Tree {
     /// The tree on disk. When it has a manifest, only the files platc
     /// generated count (files written by hand are never platc's changes).
     pub fn from_out_tree(tree: &OutTree) -> Self {
+        Self::from_out_tree_only(tree, |_| true)
+    }
+
+    /// `from_out_tree`, reading only the files `keep` accepts (parsing YAML
+    /// is most of the cost; unchanged files need not be read).
+    pub fn from_out_tree_only(tree: &OutTree, keep: impl Fn(&str) -> bool) -> Self {
         let generated = |path: &str| {
             tree.manifest.files.is_empty() || tree.manifest.files.contains_key(path)
         };
         let files = tree
             .files
             .iter()
-            .filter(|(path, _)| generated(path))
+            .filter(|(path, _)| generated(path) && keep(path))
             .map(|(path, bytes)| (path.as_str(), String::from_utf8_lossy(bytes)))
             .collect::<Vec<_>>();
         Self::from_texts(files.iter().map(|(path, text)| (*path, text.as_ref())))
@@ -382,7 +388,7 @@ pub fn diff(old: &Tree, new: &Tree) -> Changeset {
         match new_objects.get(id) {
             Some(after) => {
                 if before.value != after.value {
-                    let fields = values::diff(&before.value, &after.value, &before.context());
+                    let fields = values::diff(&before.value, &after.value, &before.context(), None);
                     if !fields.is_empty() || before.path != after.path {
                         changes.push(changed(id, before, after, fields, None));
                     }
@@ -398,7 +404,8 @@ pub fn diff(old: &Tree, new: &Tree) -> Changeset {
     }
     let (renames, removed, added) = pair_renames(removed, added);
     for (old_id, before, id, after, similarity) in renames {
-        let fields = values::diff(&before.value, &after.value, &before.context());
+        let rename = Some((old_id.name.as_str(), id.name.as_str()));
+        let fields = values::diff(&before.value, &after.value, &before.context(), rename);
         let mut change = changed(id, before, after, fields, Some(old_id.name.clone()));
         change.change = Change::Renamed;
         change.similarity = Some(similarity);

@@ -192,22 +192,61 @@ pub(crate) fn redact_lines(text: &str) -> String {
     out
 }
 
-fn redact_line(line: &str) -> String {
-    let Some(at) = line.find(['=', ':']) else { return line.to_string() };
+/// Both texts redacted line by line; a secret-looking line of `new` whose
+/// value differs from the same key's in `old` reads `[redacted, changed]`,
+/// so the diff still shows that it changed.
+pub(crate) fn redact_line_pair(old: &str, new: &str) -> (String, String) {
+    let mut before: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for line in old.lines() {
+        if let Some((key, value)) = secret_line(line) {
+            before.entry(key).or_insert(value);
+        }
+    }
+    let mut out = String::with_capacity(new.len());
+    for line in new.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        match secret_line(body) {
+            Some((key, value)) if before.get(key).is_some_and(|old| *old != value) => {
+                out.push_str(&replace_value(body, "[redacted, changed]"));
+            }
+            _ => out.push_str(&redact_line(body)),
+        }
+        out.push_str(end);
+    }
+    (redact_lines(old), out)
+}
+
+/// (key, value) of a `KEY=value` / `key: value` line whose key looks secret.
+fn secret_line(line: &str) -> Option<(&str, &str)> {
+    let at = line.find(['=', ':'])?;
     let key = line[..at]
         .split_whitespace()
         .next_back()
         .unwrap_or("")
         .trim_matches(|c: char| c == '"' || c == '\'' || c == '-');
-    let after = &line[at + 1..];
-    let value = after.trim();
+    let value = line[at + 1..].trim();
     let opens_block = matches!(value, "" | "|" | ">" | "|-" | ">-" | "{" | "[");
-    if !is_secret_key(key) || opens_block {
-        return line.to_string();
+    (is_secret_key(key) && !opens_block).then_some((key, value))
+}
+
+fn redact_line(line: &str) -> String {
+    if secret_line(line).is_some() {
+        replace_value(line, REDACTED)
+    } else {
+        line.to_string()
     }
+}
+
+/// `line` with everything after its first `=`/`:` replaced by `shown` (keeping a JSON comma).
+fn replace_value(line: &str, shown: &str) -> String {
+    let Some(at) = line.find(['=', ':']) else { return line.to_string() };
+    let after = &line[at + 1..];
     let lead = &after[..after.len() - after.trim_start().len()];
-    let comma = if value.ends_with(',') { "," } else { "" };
-    format!("{}{lead}{REDACTED}{comma}", &line[..=at])
+    let comma = if after.trim().ends_with(',') { "," } else { "" };
+    format!("{}{lead}{shown}{comma}", &line[..=at])
 }
 
 #[cfg(test)]

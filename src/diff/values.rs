@@ -11,14 +11,32 @@ use similar::{Algorithm, DiffOp, TextDiff};
 use super::redact::{self, Ctx, REDACTED};
 use super::FieldChange;
 
-/// Every field change from `old` to `new`, in document order.
-pub(crate) fn diff(old: &Json, new: &Json, ctx: &Ctx) -> Vec<FieldChange> {
+/// Every field change from `old` to `new`, in document order. `rename` is
+/// (old name, new name) of a renamed object: a list item named after the
+/// object (its container) is matched across the rename.
+pub(crate) fn diff(old: &Json, new: &Json, ctx: &Ctx, rename: Option<(&str, &str)>) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    walk(old, new, &mut String::new(), *ctx, &mut out);
+    walk(old, new, &mut String::new(), *ctx, &mut Out { changes: &mut out, rename });
     out
 }
 
-fn walk(old: &Json, new: &Json, path: &mut String, ctx: Ctx, out: &mut Vec<FieldChange>) {
+/// Where changes go, and the object's rename.
+struct Out<'o, 'r> {
+    changes: &'o mut Vec<FieldChange>,
+    rename: Option<(&'r str, &'r str)>,
+}
+
+impl Out<'_, '_> {
+    fn push(&mut self, change: FieldChange) {
+        self.changes.push(change);
+    }
+
+    fn len(&self) -> usize {
+        self.changes.len()
+    }
+}
+
+fn walk(old: &Json, new: &Json, path: &mut String, ctx: Ctx, out: &mut Out<'_, '_>) {
     if old == new {
         return;
     }
@@ -30,7 +48,7 @@ fn walk(old: &Json, new: &Json, path: &mut String, ctx: Ctx, out: &mut Vec<Field
     }
 }
 
-fn maps(a: &Map<String, Json>, b: &Map<String, Json>, path: &mut String, ctx: Ctx, out: &mut Vec<FieldChange>) {
+fn maps(a: &Map<String, Json>, b: &Map<String, Json>, path: &mut String, ctx: Ctx, out: &mut Out<'_, '_>) {
     for (key, va) in a {
         let child = ctx.child(key, [Some(a), Some(b)]);
         let len = path.len();
@@ -65,14 +83,22 @@ fn names(items: &[Json]) -> Option<BTreeMap<&str, usize>> {
     Some(names)
 }
 
-fn lists(a: &[Json], b: &[Json], path: &mut String, ctx: Ctx, out: &mut Vec<FieldChange>) {
+fn lists(a: &[Json], b: &[Json], path: &mut String, ctx: Ctx, out: &mut Out<'_, '_>) {
     let item = ctx.item();
     if let (Some(names_a), Some(names_b)) = (names(a), names(b)) {
+        // The item named after a renamed object follows the rename.
+        let renamed = out.rename.filter(|(old, new)| {
+            names_a.contains_key(old) && !names_b.contains_key(old) && names_b.contains_key(new) && !names_a.contains_key(new)
+        });
+        let counterpart = |name: &str| match renamed {
+            Some((old, new)) if name == old => new.to_string(),
+            _ => name.to_string(),
+        };
         for va in a {
-            let name = va.get("name").and_then(Json::as_str).unwrap_or_default();
+            let name = counterpart(va.get("name").and_then(Json::as_str).unwrap_or_default());
             let len = path.len();
-            push_named(path, name);
-            match names_b.get(name) {
+            push_named(path, &name);
+            match names_b.get(name.as_str()) {
                 Some(&j) => walk(va, &b[j], path, item, out),
                 None => out.push(removed(va, path, item)),
             }
@@ -80,7 +106,8 @@ fn lists(a: &[Json], b: &[Json], path: &mut String, ctx: Ctx, out: &mut Vec<Fiel
         }
         for vb in b {
             let name = vb.get("name").and_then(Json::as_str).unwrap_or_default();
-            if !names_a.contains_key(name) {
+            let matched = renamed.is_some_and(|(_, new)| new == name);
+            if !names_a.contains_key(name) && !matched {
                 let len = path.len();
                 push_named(path, name);
                 out.push(added(vb, path, item));
@@ -143,7 +170,7 @@ fn parse_json(text: &str) -> Option<Json> {
     serde_json::from_str::<Json>(text).ok().filter(|v| v.is_object() || v.is_array())
 }
 
-fn strings(a: &str, b: &str, path: &mut String, ctx: Ctx, out: &mut Vec<FieldChange>) {
+fn strings(a: &str, b: &str, path: &mut String, ctx: Ctx, out: &mut Out<'_, '_>) {
     if ctx.is_secret() {
         return out.push(changed_redacted(path));
     }
@@ -157,7 +184,7 @@ fn strings(a: &str, b: &str, path: &mut String, ctx: Ctx, out: &mut Vec<FieldCha
         return;
     }
     if a.contains('\n') || b.contains('\n') {
-        let (ra, rb) = (redact::redact_lines(a), redact::redact_lines(b));
+        let (ra, rb) = redact::redact_line_pair(a, b);
         if ra == rb {
             return out.push(changed_redacted(path));
         }
@@ -173,7 +200,7 @@ fn text_change(a: &str, b: &str, path: &str) -> FieldChange {
     FieldChange::Text { path: path.to_string(), diff: text }
 }
 
-fn changed(old: &Json, new: &Json, path: &str, ctx: Ctx, out: &mut Vec<FieldChange>) {
+fn changed(old: &Json, new: &Json, path: &str, ctx: Ctx, out: &mut Out<'_, '_>) {
     let scalar = |v: &Json| v.is_string() || v.is_number();
     if ctx.is_secret() && (scalar(old) || scalar(new)) {
         return out.push(changed_redacted(path));
@@ -232,7 +259,7 @@ mod tests {
     use serde_json::json;
 
     fn paths(old: &Json, new: &Json) -> Vec<String> {
-        diff(old, new, &Ctx::root(false))
+        diff(old, new, &Ctx::root(false), None)
             .iter()
             .map(|c| match c {
                 FieldChange::Changed { path, old, new, .. } => format!("{path}: {old} → {new}"),
