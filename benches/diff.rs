@@ -8,6 +8,7 @@
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::disallowed_methods)]
 
+#[allow(dead_code)] // `write_project` is for the other benchmarks
 mod generate;
 
 use std::time::{Duration, Instant};

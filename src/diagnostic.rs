@@ -189,7 +189,12 @@ pub enum Format {
     Json,
 }
 
-/// Writes every diagnostic in `format`.
+/// Most diagnostics the human format renders in one run; the summary line
+/// still counts all of them and the JSON format lists every one.
+pub const MAX_HUMAN_REPORTS: usize = 100;
+
+/// Writes every diagnostic in `format` (the human format: the first
+/// `MAX_HUMAN_REPORTS`, then how many more there are).
 ///
 /// # Errors
 /// When `out` fails.
@@ -201,15 +206,21 @@ pub fn report(
 ) -> io::Result<()> {
     match format {
         Format::Json => {
+            // One index per file, so positions cost O(log n), not O(offset):
+            // a million diagnostics in one big file must still finish.
+            let mut indexes = std::collections::BTreeMap::new();
             for diagnostic in diagnostics {
-                writeln!(out, "{}", to_json(diagnostic, sources))?;
+                writeln!(out, "{}", to_json_indexed(diagnostic, sources, &mut indexes))?;
             }
         }
         Format::Human { color, width } => {
             let theme =
                 if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
             let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
-            for diagnostic in diagnostics {
+            // Rendering one report costs time in the size of its file, so a
+            // run with a million diagnostics would never end: show the first
+            // `MAX_HUMAN_REPORTS`, count the rest.
+            for diagnostic in diagnostics.iter().take(MAX_HUMAN_REPORTS) {
                 let mut text = String::new();
                 let shown = Shown::new(diagnostic, sources);
                 handler
@@ -219,6 +230,9 @@ pub fn report(
             }
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             let warnings = diagnostics.len() - errors;
+            if let Some(hidden) = diagnostics.len().checked_sub(MAX_HUMAN_REPORTS).filter(|n| *n > 0) {
+                writeln!(out, "… and {hidden} more not shown (`platc validate --format json` lists every one)")?;
+            }
             if !diagnostics.is_empty() {
                 writeln!(out, "{}", summary_line(errors, warnings))?;
             }
@@ -241,6 +255,49 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
+}
+
+/// `line_column` in O(log n + BLOCK) per lookup: the start of every line and
+/// the number of characters before every `BLOCK`-byte block of one text.
+struct LineIndex {
+    line_starts: Vec<usize>,
+    block_chars: Vec<usize>,
+}
+
+impl LineIndex {
+    const BLOCK: usize = 256;
+
+    fn new(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let line_starts =
+            std::iter::once(0).chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect();
+        let mut block_chars = vec![0];
+        let mut chars = 0;
+        for block in bytes.chunks(Self::BLOCK) {
+            chars += block.iter().filter(|b| !is_continuation(**b)).count();
+            block_chars.push(chars);
+        }
+        Self { line_starts, block_chars }
+    }
+
+    /// Characters in `text[..offset]`.
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / Self::BLOCK;
+        let rest = &text.as_bytes()[block * Self::BLOCK..offset];
+        self.block_chars[block] + rest.iter().filter(|b| !is_continuation(**b)).count()
+    }
+
+    /// The same as `line_column(text, offset)`.
+    fn line_column(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.line_starts.partition_point(|start| *start <= offset);
+        let line_start = self.line_starts[line - 1];
+        (line, self.chars_before(text, offset) - self.chars_before(text, line_start) + 1)
+    }
+}
+
+fn is_continuation(byte: u8) -> bool {
+    byte & 0b1100_0000 == 0b1000_0000
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -274,15 +331,28 @@ struct JsonRelated<'a> {
 
 /// The JSON line for one diagnostic.
 pub fn to_json(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
+    to_json_indexed(diagnostic, sources, &mut std::collections::BTreeMap::new())
+}
+
+/// `to_json` with the line indexes of earlier calls (built on first use).
+fn to_json_indexed(
+    diagnostic: &Diagnostic,
+    sources: &SourceMap,
+    indexes: &mut std::collections::BTreeMap<crate::span::FileId, LineIndex>,
+) -> String {
+    let mut position = |span_file, offset| {
+        let text = &sources.file(span_file).text;
+        indexes.entry(span_file).or_insert_with(|| LineIndex::new(text)).line_column(text, offset)
+    };
     let file = sources.file(diagnostic.primary.span.file);
-    let (line, column) = line_column(&file.text, diagnostic.primary.span.start);
-    let (end_line, end_column) = line_column(&file.text, diagnostic.primary.span.end);
+    let (line, column) = position(file.id, diagnostic.primary.span.start);
+    let (end_line, end_column) = position(file.id, diagnostic.primary.span.end);
     let related = diagnostic
         .secondary
         .iter()
         .map(|label| {
             let other = sources.file(label.span.file);
-            let (line, column) = line_column(&other.text, label.span.start);
+            let (line, column) = position(other.id, label.span.start);
             JsonRelated { file: &other.name, line, column, message: &label.message }
         })
         .collect();
@@ -416,6 +486,15 @@ mod tests {
         assert_eq!(line_column(text, 2), (2, 1));
         // `x` is after `h`, `é` (2 bytes) and a space.
         assert_eq!(line_column(text, 6), (2, 4));
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_column_at_every_offset() {
+        let text = format!("{}\né😀x\n\n{}ü\n", "ab".repeat(200), "ç".repeat(300));
+        let index = LineIndex::new(&text);
+        for offset in 0..=text.len() + 3 {
+            assert_eq!(index.line_column(&text, offset), line_column(&text, offset), "offset {offset}");
+        }
     }
 
     #[test]

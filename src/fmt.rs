@@ -29,6 +29,8 @@ use crate::span::{FileId, Span};
 /// # Errors
 /// The `platc::parse` diagnostic when the file does not parse (it is then
 /// left as it is).
+// The parser's own error type; one per call, so its size does not matter.
+#[allow(clippy::result_large_err)]
 pub fn format_file(file: &SourceFile) -> Result<String, Diagnostic> {
     let tree = crate::parse::parse_file(file)?;
     Ok(Formatter { text: &file.text }.file(&tree))
@@ -38,9 +40,13 @@ pub fn format_file(file: &SourceFile) -> Result<String, Diagnostic> {
 ///
 /// # Errors
 /// The `platc::parse` diagnostic when the text does not parse.
+#[allow(clippy::result_large_err)]
 pub fn format_text(text: &str) -> Result<String, Diagnostic> {
-    let file =
-        SourceFile { id: FileId(0), name: "input.platform".to_string(), text: text.to_string() };
+    let file = SourceFile {
+        id: FileId(0),
+        name: "input.platform".to_string(),
+        text: text.to_string(),
+    };
     format_file(&file)
 }
 
@@ -68,7 +74,9 @@ fn gap(text: &str, after_token: bool) -> Gap {
     let last = segments.len() - 1;
     let mut out = Gap::default();
     for (i, segment) in segments.iter().enumerate() {
-        let comment = segment.find('#').map(|at| segment[at..].trim_end().to_string());
+        let comment = segment
+            .find('#')
+            .map(|at| segment[at..].trim_end().to_string());
         if i == 0 && after_token {
             out.trailing = comment;
         } else if let Some(comment) = comment {
@@ -82,7 +90,9 @@ fn gap(text: &str, after_token: bool) -> Gap {
 
 /// Every comment of a gap, as whole lines (for comments in unusual places).
 fn comments(text: &str) -> Vec<String> {
-    text.split('\n').filter_map(|s| s.find('#').map(|at| s[at..].trim_end().to_string())).collect()
+    text.split('\n')
+        .filter_map(|s| s.find('#').map(|at| s[at..].trim_end().to_string()))
+        .collect()
 }
 
 /// One formatted item of a multi-line container, before alignment.
@@ -146,8 +156,7 @@ fn push_lines(lines: &[Line], indent: &str, out: &mut String) {
 fn render(entries: &mut [Entry], level: usize, top: bool, out: &mut String) {
     let indent = indent_str(level);
     for i in 0..entries.len() {
-        let around_multi =
-            i > 0 && (!entries[i - 1].single_line() || !entries[i].single_line());
+        let around_multi = i > 0 && (!entries[i - 1].single_line() || !entries[i].single_line());
         let entry = &mut entries[i];
         tidy(&mut entry.leading, i == 0, false);
         if top && around_multi && entry.leading.first() != Some(&Line::Blank) {
@@ -166,12 +175,22 @@ fn render(entries: &mut [Entry], level: usize, top: bool, out: &mut String) {
             }
         }
         let run = &entries[start..end];
-        let key_width = run.iter().filter(|e| e.align).map(|e| width(&e.key)).max().unwrap_or(0);
+        let key_width = run
+            .iter()
+            .filter(|e| e.align)
+            .map(|e| width(&e.key))
+            .max()
+            .unwrap_or(0);
         let code: Vec<String> = run
             .iter()
             .map(|e| {
                 if e.align && e.single_line() {
-                    format!("{}{}{}", e.key, " ".repeat(key_width - width(&e.key)), e.rest)
+                    format!(
+                        "{}{}{}",
+                        e.key,
+                        " ".repeat(key_width - width(&e.key)),
+                        e.rest
+                    )
                 } else {
                     format!("{}{}", e.key, e.rest)
                 }
@@ -191,7 +210,11 @@ fn render(entries: &mut [Entry], level: usize, top: bool, out: &mut String) {
             out.push_str(&code);
             if let Some(comment) = &entry.trailing {
                 let last = width(code.rsplit('\n').next().unwrap_or(&code));
-                let pad = if entry.single_line() { comment_column - last } else { 2 };
+                let pad = if entry.single_line() {
+                    comment_column - last
+                } else {
+                    2
+                };
                 out.push_str(&" ".repeat(pad));
                 out.push_str(comment);
             }
@@ -234,7 +257,10 @@ impl Formatter<'_> {
         let mut entries = Vec::new();
         let mut previous: Option<usize> = None;
         for decl in &file.declarations {
-            let g = gap(self.between(previous.unwrap_or(0), decl.span.start), previous.is_some());
+            let g = gap(
+                self.between(previous.unwrap_or(0), decl.span.start),
+                previous.is_some(),
+            );
             if let Some(last) = entries.last_mut() {
                 let last: &mut Entry = last;
                 last.trailing = g.trailing;
@@ -246,7 +272,10 @@ impl Formatter<'_> {
             entries.push(entry);
             previous = Some(decl.span.end);
         }
-        let g = gap(self.between(previous.unwrap_or(0), self.text.len()), previous.is_some());
+        let g = gap(
+            self.between(previous.unwrap_or(0), self.text.len()),
+            previous.is_some(),
+        );
         let mut closing = g.lines;
         match entries.last_mut() {
             Some(last) => last.trailing = g.trailing,
@@ -268,7 +297,9 @@ impl Formatter<'_> {
         let mut key = format!("{} {}", decl.kind.text, decl.name.text);
         let mut after_name = decl.name.span.end;
         if let Some(parent) = &decl.extends {
-            hoisted.extend(comments(self.between(decl.name.span.end, parent.span.start)));
+            hoisted.extend(comments(
+                self.between(decl.name.span.end, parent.span.start),
+            ));
             key.push_str(" extends ");
             key.push_str(&parent.text);
             after_name = parent.span.end;
@@ -303,8 +334,9 @@ impl Formatter<'_> {
             return format!("{{ {} }}", items.join("  "));
         }
         let spans: Vec<Span> = body.items.iter().map(item_span).collect();
-        let (open, mut entries, closing) =
-            self.container(&spans, inner_start, inner_end, |i| self.item(&body.items[i], level + 1));
+        let (open, mut entries, closing) = self.container(&spans, inner_start, inner_end, |i| {
+            self.item(&body.items[i], level + 1)
+        });
         self.close(open, &mut entries, closing, level, '{', '}')
     }
 
@@ -373,9 +405,15 @@ impl Formatter<'_> {
         let mut hoisted = Vec::new();
         let (key, rest, align) = match item {
             Item::Attribute(attr) => {
-                hoisted.extend(comments(self.between(attr.path.span.end, attr.value.span.start)));
+                hoisted.extend(comments(
+                    self.between(attr.path.span.end, attr.value.span.start),
+                ));
                 let value = self.value(&attr.value, level, &mut hoisted);
-                (self.src(attr.path.span).to_string(), format!(" = {value}"), true)
+                (
+                    self.src(attr.path.span).to_string(),
+                    format!(" = {value}"),
+                    true,
+                )
             }
             Item::Block(block) => {
                 let mut key = self.src(block.path.span).to_string();
@@ -390,9 +428,17 @@ impl Formatter<'_> {
                 (key, format!(" {}", self.body(&block.body, level)), true)
             }
             Item::When(when) => {
-                hoisted.extend(comments(self.between(when.span.start + 4, when.env.span.start)));
-                hoisted.extend(comments(self.between(when.env.span.end, when.body.span.start)));
-                (format!("when {}", when.env.text), format!(" {}", self.body(&when.body, level)), false)
+                hoisted.extend(comments(
+                    self.between(when.span.start + 4, when.env.span.start),
+                ));
+                hoisted.extend(comments(
+                    self.between(when.env.span.end, when.body.span.start),
+                ));
+                (
+                    format!("when {}", when.env.text),
+                    format!(" {}", self.body(&when.body, level)),
+                    false,
+                )
             }
         };
         Entry {
@@ -434,22 +480,25 @@ impl Formatter<'_> {
     fn list(&self, span: Span, items: &[Value], level: usize) -> String {
         if self.one_line(span) {
             let mut unused = Vec::new();
-            let items: Vec<String> =
-                items.iter().map(|v| self.value(v, level, &mut unused)).collect();
+            let items: Vec<String> = items
+                .iter()
+                .map(|v| self.value(v, level, &mut unused))
+                .collect();
             return format!("[{}]", items.join(", "));
         }
         let spans: Vec<Span> = items.iter().map(|v| v.span).collect();
-        let (open, mut entries, closing) = self.container(&spans, span.start + 1, span.end - 1, |i| {
-            let mut hoisted = Vec::new();
-            let text = self.value(&items[i], level + 1, &mut hoisted);
-            Entry {
-                leading: hoisted.into_iter().map(Line::Comment).collect(),
-                key: String::new(),
-                rest: format!("{text},"),
-                align: false,
-                trailing: None,
-            }
-        });
+        let (open, mut entries, closing) =
+            self.container(&spans, span.start + 1, span.end - 1, |i| {
+                let mut hoisted = Vec::new();
+                let text = self.value(&items[i], level + 1, &mut hoisted);
+                Entry {
+                    leading: hoisted.into_iter().map(Line::Comment).collect(),
+                    key: String::new(),
+                    rest: format!("{text},"),
+                    align: false,
+                    trailing: None,
+                }
+            });
         self.close(open, &mut entries, closing, level, '[', ']')
     }
 
@@ -480,7 +529,9 @@ impl Formatter<'_> {
         }
         let spans: Vec<Span> = entries.iter().map(entry_span).collect();
         let (open, mut formatted, closing) =
-            self.container(&spans, span.start + 1, span.end - 1, |i| format_entry(&entries[i], level + 1));
+            self.container(&spans, span.start + 1, span.end - 1, |i| {
+                format_entry(&entries[i], level + 1)
+            });
         self.close(open, &mut formatted, closing, level, '{', '}')
     }
 }

@@ -79,7 +79,11 @@ fn id(prefix: &str, name: &str) -> String {
 }
 
 fn workload_detail(workload: &ir::Workload) -> String {
-    let ports: Vec<String> = workload.ports.iter().map(|(name, port)| format!("{name}:{}", port.0)).collect();
+    let ports: Vec<String> = workload
+        .ports
+        .iter()
+        .map(|(name, port)| format!("{name}:{}", port.0))
+        .collect();
     match &workload.kind {
         WorkloadKind::Service if ports.is_empty() => "service".to_string(),
         WorkloadKind::Service => ports.join(" "),
@@ -93,7 +97,11 @@ fn workload_detail(workload: &ir::Workload) -> String {
 fn model(platform: &ir::Platform) -> Model {
     let mut model = Model::default();
     let mut add = |namespace: Option<&str>, node: Node| {
-        model.groups.entry(namespace.map(str::to_string)).or_default().push(node);
+        model
+            .groups
+            .entry(namespace.map(str::to_string))
+            .or_default()
+            .push(node);
     };
     for (name, workload) in &platform.workloads {
         let kind = match workload.kind {
@@ -122,14 +130,26 @@ fn model(platform: &ir::Platform) -> Model {
         );
     }
     for (name, kafka) in &platform.kafkas {
-        let brokers = if kafka.brokers == 1 { "1 broker".to_string() } else { format!("{} brokers", kafka.brokers) };
+        let brokers = if kafka.brokers == 1 {
+            "1 broker".to_string()
+        } else {
+            format!("{} brokers", kafka.brokers)
+        };
         add(
             Some(&kafka.namespace),
-            Node { id: id("kafka", name), title: format!("kafka {name}"), detail: brokers, shape: Shape::Kafka },
+            Node {
+                id: id("kafka", name),
+                title: format!("kafka {name}"),
+                detail: brokers,
+                shape: Shape::Kafka,
+            },
         );
     }
     for (name, topic) in &platform.topics {
-        let namespace = platform.kafkas.get(&topic.kafka).map(|k| k.namespace.as_str());
+        let namespace = platform
+            .kafkas
+            .get(&topic.kafka)
+            .map(|k| k.namespace.as_str());
         add(
             namespace,
             Node {
@@ -141,8 +161,20 @@ fn model(platform: &ir::Platform) -> Model {
         );
     }
     for (name, pool) in &platform.nodepools {
-        let nodes = if pool.count == 1 { "1 node".to_string() } else { format!("{} nodes", pool.count) };
-        add(None, Node { id: id("nodepool", name), title: format!("nodepool {name}"), detail: nodes, shape: Shape::Nodepool });
+        let nodes = if pool.count == 1 {
+            "1 node".to_string()
+        } else {
+            format!("{} nodes", pool.count)
+        };
+        add(
+            None,
+            Node {
+                id: id("nodepool", name),
+                title: format!("nodepool {name}"),
+                detail: nodes,
+                shape: Shape::Nodepool,
+            },
+        );
     }
 
     let mut edges = Vec::new();
@@ -167,7 +199,11 @@ fn model(platform: &ir::Platform) -> Model {
         }
     }
     for (name, topic) in &platform.topics {
-        edges.push((id("topic", name), id("kafka", &topic.kafka), EdgeKind::TopicOf));
+        edges.push((
+            id("topic", name),
+            id("kafka", &topic.kafka),
+            EdgeKind::TopicOf,
+        ));
     }
     for (name, chart) in &platform.charts {
         if let Some(pool) = &chart.nodepool {
@@ -201,7 +237,11 @@ fn mermaid_text(text: &str) -> String {
 fn mermaid(platform: &ir::Platform, model: &Model) -> String {
     let mut out = String::new();
     out.push_str("flowchart LR\n");
-    let _ = writeln!(out, "  %% platform {}: workloads, charts, kafka and topics by namespace", platform.name);
+    let _ = writeln!(
+        out,
+        "  %% platform {}: workloads, charts, kafka and topics by namespace",
+        platform.name
+    );
     for (group, nodes) in &model.groups {
         let (group_id, title) = match group {
             Some(ns) => (id("namespace", ns), format!("namespace {ns}")),
@@ -209,7 +249,11 @@ fn mermaid(platform: &ir::Platform, model: &Model) -> String {
         };
         let _ = writeln!(out, "  subgraph {group_id}[\"{}\"]", mermaid_text(&title));
         for node in nodes {
-            let label = format!("{}<br/>{}", mermaid_text(&node.title), mermaid_text(&node.detail));
+            let label = format!(
+                "{}<br/>{}",
+                mermaid_text(&node.title),
+                mermaid_text(&node.detail)
+            );
             let (open, close) = match node.shape {
                 Shape::Workload => ("[\"", "\"]"),
                 Shape::Chart => ("[[\"", "\"]]"),
@@ -238,7 +282,10 @@ fn dot(platform: &ir::Platform, model: &Model) -> String {
     out.push_str("  rankdir=LR;\n  compound=true;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
     for (group, nodes) in &model.groups {
         let (group_id, title) = match group {
-            Some(ns) => (format!("cluster_{}", id("namespace", ns)), format!("namespace {ns}")),
+            Some(ns) => (
+                format!("cluster_{}", id("namespace", ns)),
+                format!("namespace {ns}"),
+            ),
             None => ("cluster_nodepools".to_string(), "node pools".to_string()),
         };
         let _ = writeln!(out, "  subgraph {group_id} {{");

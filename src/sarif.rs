@@ -55,7 +55,10 @@ fn result(diagnostic: &Diagnostic, sources: &SourceMap) -> Value {
         text.push_str("\nhelp: ");
         text.push_str(help);
     }
-    let rule_index = Code::ALL.iter().position(|c| *c == diagnostic.code).unwrap_or_default();
+    let rule_index = Code::ALL
+        .iter()
+        .position(|c| *c == diagnostic.code)
+        .unwrap_or_default();
     let related: Vec<Value> = diagnostic
         .secondary
         .iter()
@@ -112,7 +115,8 @@ mod tests {
 
     #[test]
     fn a_result_points_at_its_rule_and_lists_secondary_labels_as_related() {
-        let sources = SourceMap::from_strings("/p", &[("a.platform", "service a {}\nservice a {}\n")]);
+        let sources =
+            SourceMap::from_strings("/p", &[("a.platform", "service a {}\nservice a {}\n")]);
         let diagnostic = Diagnostic::new(
             Code::DuplicateDeclaration,
             "service `a` is declared twice",
@@ -125,10 +129,25 @@ mod tests {
         let result = &run["results"][0];
         let index = result["ruleIndex"].as_u64().expect("index");
         let index = usize::try_from(index).expect("small");
-        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "platc::duplicate-declaration");
-        assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
-        assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startColumn"], 9);
-        assert_eq!(result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 1);
-        assert_eq!(result["relatedLocations"][0]["message"]["text"], "first declared here");
+        assert_eq!(
+            run["tool"]["driver"]["rules"][index]["id"],
+            "platc::duplicate-declaration"
+        );
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["region"]["startLine"],
+            2
+        );
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["region"]["startColumn"],
+            9
+        );
+        assert_eq!(
+            result["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+            1
+        );
+        assert_eq!(
+            result["relatedLocations"][0]["message"]["text"],
+            "first declared here"
+        );
     }
 }

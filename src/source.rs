@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 
 use crate::span::FileId;
 
-/// Largest source file accepted; bigger inputs are almost certainly a mistake
-/// (a generated dump) and would only make every later stage slow.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest source file (and `file()` asset) accepted: 4 MiB, several hundred
+/// times the largest hand-written platform file. Parsing needs about 200
+/// bytes of memory per source byte in the worst case (a file that is one
+/// long list), so this bounds a run to about 1 GB; a bigger input is almost
+/// certainly a mistake (a generated dump) and is refused before it is read.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// One source file: its project-relative path (always `/`-separated) and text.
 #[derive(Debug, Clone)]
@@ -85,8 +88,9 @@ impl fmt::Display for LoadError {
             ),
             LoadError::TooLarge { path, bytes } => write!(
                 f,
-                "`{}` is {bytes} bytes; source files are limited to {MAX_FILE_BYTES} bytes",
-                path.display()
+                "`{}` is {bytes} bytes; source files are limited to {} MiB ({MAX_FILE_BYTES} bytes)",
+                path.display(),
+                MAX_FILE_BYTES >> 20
             ),
         }
     }
@@ -157,15 +161,42 @@ fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 fn read_source(path: &Path) -> Result<String, LoadError> {
     let io = |error| LoadError::Io { path: path.to_path_buf(), error };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(LoadError::TooLarge { path: path.to_path_buf(), bytes: meta.len() });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = match read_limited(path).map_err(io)? {
+        Limited::Bytes(bytes) => bytes,
+        Limited::TooLarge(bytes) => return Err(LoadError::TooLarge { path: path.to_path_buf(), bytes }),
+    };
     String::from_utf8(bytes).map_err(|error| LoadError::NotUtf8 {
         path: path.to_path_buf(),
         offset: error.utf8_error().valid_up_to(),
     })
+}
+
+/// What `read_limited` found.
+enum Limited {
+    Bytes(Vec<u8>),
+    /// Larger than `MAX_FILE_BYTES` (the size found so far).
+    TooLarge(u64),
+}
+
+/// Reads a regular file of at most `MAX_FILE_BYTES`. Anything else is
+/// refused before it is opened (a FIFO would block forever, a link to
+/// `/dev/zero` would never end), and the read itself stops after the limit
+/// (a file may grow, `/proc` files report size 0).
+fn read_limited(path: &Path) -> std::io::Result<Limited> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Ok(Limited::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Ok(Limited::TooLarge(bytes.len() as u64));
+    }
+    Ok(Limited::Bytes(bytes))
 }
 
 /// `file` relative to `root`, `/`-joined whatever the host separator.
@@ -214,11 +245,10 @@ pub fn load_assets(root: &Path, paths: &std::collections::BTreeSet<String>) -> s
                         return Err("it is a link to a file outside the project".to_string());
                     }
                 }
-                let meta = std::fs::metadata(&canonical).map_err(|e| e.to_string())?;
-                if meta.len() > MAX_FILE_BYTES {
-                    return Err(format!("it is larger than {MAX_FILE_BYTES} bytes"));
-                }
-                let bytes = std::fs::read(&canonical).map_err(|e| e.to_string())?;
+                let bytes = match read_limited(&canonical).map_err(|e| e.to_string())? {
+                    Limited::Bytes(bytes) => bytes,
+                    Limited::TooLarge(_) => return Err(format!("it is larger than {MAX_FILE_BYTES} bytes")),
+                };
                 String::from_utf8(bytes).map_err(|e| {
                     format!("it is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
                 })

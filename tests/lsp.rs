@@ -71,7 +71,9 @@ fn read_messages(stdout: impl Read, sender: &mpsc::Sender<Value>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let Ok(message) = serde_json::from_slice(&body) else { return };
+        let Ok(message) = serde_json::from_slice(&body) else {
+            return;
+        };
         if sender.send(message).is_err() {
             return;
         }
@@ -91,12 +93,18 @@ impl Server {
         let stdout = child.stdout.take().expect("stdout");
         let (sender, messages) = mpsc::channel();
         std::thread::spawn(move || read_messages(stdout, &sender));
-        Server { child, stdin, messages, next_id: 1 }
+        Server {
+            child,
+            stdin,
+            messages,
+            next_id: 1,
+        }
     }
 
     fn send(&mut self, message: &Value) {
         let body = serde_json::to_string(message).expect("json");
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write to the server");
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len())
+            .expect("write to the server");
         self.stdin.flush().expect("flush");
     }
 
@@ -110,7 +118,10 @@ impl Server {
         self.next_id += 1;
         self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
         let response = self.wait_for(|m| m["id"] == json!(id));
-        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
         response["result"].clone()
     }
 
@@ -119,7 +130,10 @@ impl Server {
         let until = Instant::now() + DEADLINE;
         loop {
             let left = until.saturating_duration_since(Instant::now());
-            let message = self.messages.recv_timeout(left).expect("the server answers in time");
+            let message = self
+                .messages
+                .recv_timeout(left)
+                .expect("the server answers in time");
             if wanted(&message) {
                 return message;
             }
@@ -130,17 +144,28 @@ impl Server {
         let message = self.wait_for(|m| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
         });
-        message["params"]["diagnostics"].as_array().expect("diagnostics").clone()
+        message["params"]["diagnostics"]
+            .as_array()
+            .expect("diagnostics")
+            .clone()
     }
 }
 
 fn uri_of(path: &Path) -> String {
-    format!("file://{}", path.to_str().expect("utf-8 path").replace(' ', "%20"))
+    format!(
+        "file://{}",
+        path.to_str().expect("utf-8 path").replace(' ', "%20")
+    )
 }
 
 /// The position (0-based line, UTF-16 column) of the `nth` `needle` plus `shift` characters.
 fn position(text: &str, needle: &str, nth: usize, shift: usize) -> Value {
-    let offset = text.match_indices(needle).nth(nth).map(|(i, _)| i).expect("needle") + shift;
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .map(|(i, _)| i)
+        .expect("needle")
+        + shift;
     let line = text[..offset].matches('\n').count();
     let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
     json!({ "line": line, "character": column })
@@ -175,39 +200,72 @@ fn an_editor_session_diagnoses_navigates_hovers_completes_and_shuts_down() {
     assert_eq!(diagnostic["code"], "platc::unknown-reference");
     assert_eq!(diagnostic["severity"], 1);
     assert_eq!(diagnostic["source"], "platc");
-    assert_eq!(diagnostic["range"]["start"], json!({ "line": 9, "character": 14 }));
-    assert_eq!(diagnostic["range"]["end"], json!({ "line": 9, "character": 16 }));
-    assert!(diagnostic["message"].as_str().expect("message").contains("did you mean `app`?"));
+    assert_eq!(
+        diagnostic["range"]["start"],
+        json!({ "line": 9, "character": 14 })
+    );
+    assert_eq!(
+        diagnostic["range"]["end"],
+        json!({ "line": 9, "character": 16 })
+    );
+    assert!(diagnostic["message"]
+        .as_str()
+        .expect("message")
+        .contains("did you mean `app`?"));
 
-    let at = |needle: &str, nth: usize, shift: usize| {
-        json!({ "textDocument": { "uri": uri }, "position": position(BROKEN, needle, nth, shift) })
-    };
+    let at = |needle: &str, nth: usize, shift: usize| json!({ "textDocument": { "uri": uri }, "position": position(BROKEN, needle, nth, shift) });
 
     // Definition: a secret reference goes to the secret, a host reference to the service.
     let definition = server.request("textDocument/definition", at("secret.db-credentials", 0, 8));
     assert_eq!(definition["uri"], uri.as_str());
-    assert_eq!(definition["range"]["start"], position(BROKEN, "db-credentials", 0, 0));
+    assert_eq!(
+        definition["range"]["start"],
+        position(BROKEN, "db-credentials", 0, 0)
+    );
     let definition = server.request("textDocument/definition", at("service.api.host", 0, 9));
-    assert_eq!(definition["range"]["start"], position(BROKEN, "api {", 0, 0));
+    assert_eq!(
+        definition["range"]["start"],
+        position(BROKEN, "api {", 0, 0)
+    );
     let definition = server.request("textDocument/definition", at(".password", 0, 3));
-    assert_eq!(definition["range"]["start"], position(BROKEN, "password]", 0, 0));
+    assert_eq!(
+        definition["range"]["start"],
+        position(BROKEN, "password]", 0, 0)
+    );
 
     // Hover: what a reference resolves to.
     let hover = server.request("textDocument/hover", at("api.host", 0, 5));
     let text = hover["contents"]["value"].as_str().expect("markdown");
     assert!(text.contains("api.shop.svc.cluster.local"), "{text}");
     let hover = server.request("textDocument/hover", at("port.http", 0, 6));
-    assert!(hover["contents"]["value"].as_str().expect("markdown").contains("8080"), "{hover}");
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .expect("markdown")
+            .contains("8080"),
+        "{hover}"
+    );
 
     // Completion where a node pool is expected.
     let completion = server.request("textDocument/completion", at("= ap\n", 0, 2));
-    let labels: Vec<&str> =
-        completion.as_array().expect("items").iter().filter_map(|i| i["label"].as_str()).collect();
+    let labels: Vec<&str> = completion
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
     assert_eq!(labels, ["app"]);
     let completion = server.request("textDocument/completion", at("  ports", 0, 2));
-    let labels: Vec<&str> =
-        completion.as_array().expect("items").iter().filter_map(|i| i["label"].as_str()).collect();
-    assert!(labels.contains(&"autoscale") && labels.contains(&"talks-to"), "{labels:?}");
+    let labels: Vec<&str> = completion
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert!(
+        labels.contains(&"autoscale") && labels.contains(&"talks-to"),
+        "{labels:?}"
+    );
 
     // Fixing the typo clears the diagnostics.
     let fixed = BROKEN.replace("nodepool  = ap\n", "nodepool  = app\n");

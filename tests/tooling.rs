@@ -56,7 +56,8 @@ fn meaning(text: &str) -> serde_json::Value {
         name: "x.platform".to_string(),
         text: text.to_string(),
     };
-    let tree = platc::parse::parse_file(&file).unwrap_or_else(|d| panic!("parses: {}\n{text}", d.message));
+    let tree =
+        platc::parse::parse_file(&file).unwrap_or_else(|d| panic!("parses: {}\n{text}", d.message));
     let mut json = serde_json::to_value(tree).expect("AST serialises");
     erase_spans(&mut json);
     json
@@ -112,7 +113,10 @@ fn comment_texts(text: &str) -> Vec<String> {
                 out.push(bytes[i..].iter().collect::<String>().trim_end().to_string());
                 break;
             } else if c == '<' && bytes.get(i + 1) == Some(&'<') {
-                let tag: String = bytes[i + 2..].iter().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_').collect();
+                let tag: String = bytes[i + 2..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_')
+                    .collect();
                 if !tag.is_empty() {
                     heredoc = Some(tag);
                     break;
@@ -126,11 +130,20 @@ fn comment_texts(text: &str) -> Vec<String> {
 }
 
 fn check_formatting(text: &str) {
-    let once = platc::fmt::format_text(text).unwrap_or_else(|d| panic!("formats: {}\n{text}", d.message));
-    assert_eq!(meaning(&once), meaning(text), "formatting changed the meaning of\n{text}\n---\n{once}");
+    let once =
+        platc::fmt::format_text(text).unwrap_or_else(|d| panic!("formats: {}\n{text}", d.message));
+    assert_eq!(
+        meaning(&once),
+        meaning(text),
+        "formatting changed the meaning of\n{text}\n---\n{once}"
+    );
     let twice = platc::fmt::format_text(&once).expect("formatted text parses");
     assert_eq!(twice, once, "formatting is not idempotent on\n{text}");
-    assert_eq!(comment_texts(&once), comment_texts(text), "comments lost or reordered in\n{text}\n---\n{once}");
+    assert_eq!(
+        comment_texts(&once),
+        comment_texts(text),
+        "comments lost or reordered in\n{text}\n---\n{once}"
+    );
 }
 
 #[test]
@@ -154,13 +167,23 @@ fn fmt_check_names_the_file_that_would_change_and_fails() {
     let dir = tempfile::tempdir().expect("temp dir");
     let messy = "platform p {repo=\"https://git.example.com/p.git\"}\nnodepool app {\ncount=2\n    labels = { a = \"b\" }\n}\n";
     std::fs::write(dir.path().join("messy.platform"), messy).expect("write");
-    std::fs::write(dir.path().join("tidy.platform"), "nodepool b { count = 1 }\n").expect("write");
+    std::fs::write(
+        dir.path().join("tidy.platform"),
+        "nodepool b { count = 1 }\n",
+    )
+    .expect("write");
     let path = dir.path().to_str().expect("utf-8 path");
     let (code, stdout, _) = platc(&["fmt", "--check", path]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("would reformat") && stdout.contains("messy.platform"), "{stdout}");
+    assert!(
+        stdout.contains("would reformat") && stdout.contains("messy.platform"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("tidy.platform"), "{stdout}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("messy.platform")).expect("read"), messy);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("messy.platform")).expect("read"),
+        messy
+    );
 
     let (code, _, _) = platc(&["fmt", path]);
     assert_eq!(code, 0);
@@ -180,8 +203,14 @@ fn fmt_refuses_a_file_that_does_not_parse() {
     std::fs::write(dir.path().join("broken.platform"), broken).expect("write");
     let (code, _, stderr) = platc(&["fmt", dir.path().to_str().expect("utf-8 path")]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("platc::parse") && stderr.contains("not formatted"), "{stderr}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("broken.platform")).expect("read"), broken);
+    assert!(
+        stderr.contains("platc::parse") && stderr.contains("not formatted"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("broken.platform")).expect("read"),
+        broken
+    );
 }
 
 /// Generated sources: random trees written with random layout (one-line or
@@ -239,9 +268,16 @@ mod generated {
                 Just("true".to_string()),
             ]
             .prop_map(Val::Word),
-            prop_oneof!["[0-9]{1,4}", "[0-9]{1,3}(m|Mi|Gi|%|s)", "[0-9]{1,3}m\\.\\.[0-9]{1,2}"].prop_map(Val::Number),
+            prop_oneof![
+                "[0-9]{1,4}",
+                "[0-9]{1,3}(m|Mi|Gi|%|s)",
+                "[0-9]{1,3}m\\.\\.[0-9]{1,2}"
+            ]
+            .prop_map(Val::Number),
             "[ a-zA-Z0-9#{}=,.:/-]{0,12}".prop_map(|s| Val::Str(format!("\"{s}\""))),
-            Just(Val::Str("\"a \\\"q\\\" ${service.api.host} \\${x} # not a comment\"".to_string())),
+            Just(Val::Str(
+                "\"a \\\"q\\\" ${service.api.host} \\${x} # not a comment\"".to_string()
+            )),
             prop::collection::vec("[ a-z#{}=]{0,10}", 0..3).prop_map(Val::Heredoc),
         ]
     }
@@ -249,8 +285,13 @@ mod generated {
     fn value() -> impl Strategy<Value = Val> {
         leaf().prop_recursive(3, 16, 4, |inner| {
             prop_oneof![
-                (prop::collection::vec(inner.clone(), 0..4), layout()).prop_map(|(v, l)| Val::List(v, l)),
-                (prop::collection::vec((key(), inner.clone()), 0..4), layout()).prop_map(|(v, l)| Val::Map(v, l)),
+                (prop::collection::vec(inner.clone(), 0..4), layout())
+                    .prop_map(|(v, l)| Val::List(v, l)),
+                (
+                    prop::collection::vec((key(), inner.clone()), 0..4),
+                    layout()
+                )
+                    .prop_map(|(v, l)| Val::Map(v, l)),
                 prop::collection::vec(inner, 0..2).prop_map(Val::Call),
             ]
         })
@@ -272,14 +313,22 @@ mod generated {
     /// A whole file: declarations with bodies, and the layout seed.
     pub(super) fn source() -> impl Strategy<Value = String> {
         let decl = (
-            prop_oneof![Just("service"), Just("nodepool"), Just("chart"), Just("defaults")],
+            prop_oneof![
+                Just("service"),
+                Just("nodepool"),
+                Just("chart"),
+                Just("defaults")
+            ],
             "[a-z][a-z0-9-]{0,8}",
             prop::option::of("[a-z]{1,6}"),
             items(),
             layout(),
         );
         (prop::collection::vec(decl, 0..4), any::<u64>()).prop_map(|(decls, seed)| {
-            let mut w = Writer { out: String::new(), seed };
+            let mut w = Writer {
+                out: String::new(),
+                seed,
+            };
             if w.pick(3) == 0 {
                 w.out.push_str("# header comment\n\n");
             }
@@ -313,13 +362,20 @@ mod generated {
 
     impl Writer {
         fn pick(&mut self, n: u64) -> u64 {
-            self.seed = self.seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.seed = self
+                .seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (self.seed >> 33) % n
         }
 
         /// Whitespace between two tokens; `newline_ok` allows line breaks and comments.
         fn sep(&mut self, newline_ok: bool) {
-            let choice = if newline_ok { self.pick(6) } else { self.pick(2) };
+            let choice = if newline_ok {
+                self.pick(6)
+            } else {
+                self.pick(2)
+            };
             self.out.push_str(match choice {
                 0 => " ",
                 1 => "   ",
@@ -334,13 +390,21 @@ mod generated {
             self.out.push('{');
             let multi = matches!(layout, Layout::Multi) || items.iter().any(has_heredoc);
             for item in items {
-                if multi { self.sep(true) } else { self.out.push(' ') }
+                if multi {
+                    self.sep(true)
+                } else {
+                    self.out.push(' ')
+                }
                 self.item(item, multi);
                 if self.pick(4) == 0 {
                     self.out.push(',');
                 }
             }
-            if multi { self.sep(true) } else { self.out.push(' ') }
+            if multi {
+                self.sep(true)
+            } else {
+                self.out.push(' ')
+            }
             self.out.push('}');
         }
 
@@ -348,9 +412,17 @@ mod generated {
             match item {
                 Itm::Attr(k, v) => {
                     self.out.push_str(k);
-                    if multi { self.sep(true) } else { self.out.push(' ') }
+                    if multi {
+                        self.sep(true)
+                    } else {
+                        self.out.push(' ')
+                    }
                     self.out.push('=');
-                    if multi { self.sep(true) } else { self.out.push(' ') }
+                    if multi {
+                        self.sep(true)
+                    } else {
+                        self.out.push(' ')
+                    }
                     self.value(v, multi);
                 }
                 Itm::Block(k, label, body, layout) => {
@@ -385,34 +457,51 @@ mod generated {
                     self.out.push_str("  EOT");
                 }
                 Val::List(items, layout) => {
-                    let multi = multi_ok && (matches!(layout, Layout::Multi) || items.iter().any(val_has_heredoc));
+                    let multi = multi_ok
+                        && (matches!(layout, Layout::Multi) || items.iter().any(val_has_heredoc));
                     self.out.push('[');
                     for (i, item) in items.iter().enumerate() {
                         if i > 0 {
                             self.out.push(',');
                         }
-                        if multi { self.sep(true) } else { self.sep(false) }
+                        if multi {
+                            self.sep(true)
+                        } else {
+                            self.sep(false)
+                        }
                         self.value(item, multi);
                     }
                     if !items.is_empty() && self.pick(2) == 0 {
                         self.out.push(',');
                     }
-                    if multi { self.sep(true) }
+                    if multi {
+                        self.sep(true)
+                    }
                     self.out.push(']');
                 }
                 Val::Map(entries, layout) => {
-                    let multi = multi_ok && (matches!(layout, Layout::Multi) || entries.iter().any(|(_, v)| val_has_heredoc(v)));
+                    let multi = multi_ok
+                        && (matches!(layout, Layout::Multi)
+                            || entries.iter().any(|(_, v)| val_has_heredoc(v)));
                     self.out.push('{');
                     for (i, (k, v)) in entries.iter().enumerate() {
                         if i > 0 && (!multi || self.pick(2) == 0) {
                             self.out.push(',');
                         }
-                        if multi { self.sep(true) } else { self.out.push(' ') }
+                        if multi {
+                            self.sep(true)
+                        } else {
+                            self.out.push(' ')
+                        }
                         self.out.push_str(k);
                         self.out.push_str(" = ");
                         self.value(v, multi);
                     }
-                    if multi { self.sep(true) } else { self.out.push(' ') }
+                    if multi {
+                        self.sep(true)
+                    } else {
+                        self.out.push(' ')
+                    }
                     self.out.push('}');
                 }
                 Val::Call(args) => {
@@ -462,8 +551,14 @@ fn explain_prints_the_section_of_every_code_with_or_without_prefix() {
     for code in Code::ALL {
         let (status, stdout, _) = platc(&["explain", code.name()]);
         assert_eq!(status, 0, "{code}");
-        assert!(stdout.starts_with(&format!("## {code}\n")), "{code}: {stdout}");
-        assert!(!stdout.contains("\n---"), "{code}: the section ends before the rule");
+        assert!(
+            stdout.starts_with(&format!("## {code}\n")),
+            "{code}: {stdout}"
+        );
+        assert!(
+            !stdout.contains("\n---"),
+            "{code}: the section ends before the rule"
+        );
     }
     let (status, stdout, _) = platc(&["explain", "platc::unknown-port"]);
     assert_eq!(status, 0);
@@ -481,8 +576,11 @@ fn explain_of_an_unknown_code_exits_2_with_did_you_mean() {
 #[test]
 fn every_code_is_documented_and_every_documented_code_exists() {
     let docs = std::fs::read_to_string(root().join("docs/diagnostics.md")).expect("docs");
-    let documented: BTreeSet<&str> =
-        docs.lines().filter_map(|l| l.strip_prefix("## platc::")).map(str::trim).collect();
+    let documented: BTreeSet<&str> = docs
+        .lines()
+        .filter_map(|l| l.strip_prefix("## platc::"))
+        .map(str::trim)
+        .collect();
     let codes: BTreeSet<&str> = Code::ALL.iter().map(|c| c.name()).collect();
     assert_eq!(documented, codes);
 }
@@ -497,8 +595,17 @@ fn validate_format_sarif_lists_every_rule_and_locates_results() {
         "platform shop { repo = \"https://git.example.com/shop.git\" }\n\nnodepool app { count = 1 }\n\nservice api {\n  image    = \"nginx:latest\"\n  nodepool = ap\n}\n",
     )
     .expect("write");
-    std::fs::write(dir.path().join("b.platform"), "service api { image = \"nginx:1.27\" }\n").expect("write");
-    let (status, stdout, _) = platc(&["validate", dir.path().to_str().expect("utf-8"), "--format", "sarif"]);
+    std::fs::write(
+        dir.path().join("b.platform"),
+        "service api { image = \"nginx:1.27\" }\n",
+    )
+    .expect("write");
+    let (status, stdout, _) = platc(&[
+        "validate",
+        dir.path().to_str().expect("utf-8"),
+        "--format",
+        "sarif",
+    ]);
     assert_eq!(status, 1, "the project has errors");
     let log: serde_json::Value = serde_json::from_str(&stdout).expect("SARIF is JSON");
     let run = &log["runs"][0];
@@ -514,7 +621,8 @@ fn validate_format_sarif_lists_every_rule_and_locates_results() {
     }
     // The rules are the same for every project; the snapshot shows the results.
     let mut shown = log.clone();
-    shown["runs"][0]["tool"]["driver"]["rules"] = serde_json::json!(format!("{} rules", rules.len()));
+    shown["runs"][0]["tool"]["driver"]["rules"] =
+        serde_json::json!(format!("{} rules", rules.len()));
     insta::assert_snapshot!(serde_json::to_string_pretty(&shown).expect("json"));
 }
 
@@ -523,12 +631,19 @@ fn validate_format_sarif_lists_every_rule_and_locates_results() {
 #[test]
 fn graph_of_every_example() {
     for dir in example_dirs() {
-        let name = dir.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
         let sources = platc::source::load(&dir).expect("loads");
         let checked = platc::pipeline::check(&sources);
         assert!(!checked.has_errors(), "{name} checks clean");
         let base = checked.views.get(&None).expect("base view");
-        for (format, suffix) in [(platc::graph::GraphFormat::Mermaid, "mermaid"), (platc::graph::GraphFormat::Dot, "dot")] {
+        for (format, suffix) in [
+            (platc::graph::GraphFormat::Mermaid, "mermaid"),
+            (platc::graph::GraphFormat::Dot, "dot"),
+        ] {
             let text = platc::graph::graph(base, format);
             insta::assert_snapshot!(format!("graph_{name}_{suffix}"), text);
         }
@@ -542,7 +657,10 @@ fn graph_cli_prints_mermaid_by_default_and_dot_on_request() {
     assert!(stdout.starts_with("flowchart LR\n"), "{stdout}");
     let (status, stdout, _) = platc(&["graph", "examples/k8s-microservices", "--format", "dot"]);
     assert_eq!(status, 0);
-    assert!(stdout.starts_with("digraph \"k8s-microservices\" {"), "{stdout}");
+    assert!(
+        stdout.starts_with("digraph \"k8s-microservices\" {"),
+        "{stdout}"
+    );
     let (status, again, _) = platc(&["graph", "examples/k8s-microservices", "--format", "dot"]);
     assert_eq!((status, again), (0, stdout), "deterministic");
 }
@@ -565,12 +683,18 @@ fn keywords() -> BTreeSet<String> {
 
 #[test]
 fn textmate_grammar_is_json_and_covers_every_keyword() {
-    let text = std::fs::read_to_string(root().join("grammar/platform.tmLanguage.json")).expect("grammar file");
+    let text = std::fs::read_to_string(root().join("grammar/platform.tmLanguage.json"))
+        .expect("grammar file");
     let grammar: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(grammar["scopeName"], "source.platform");
-    assert!(grammar["fileTypes"].as_array().expect("fileTypes").contains(&serde_json::json!("platform")));
+    assert!(grammar["fileTypes"]
+        .as_array()
+        .expect("fileTypes")
+        .contains(&serde_json::json!("platform")));
     let words = keywords();
-    for word in ["extends", "when", "none", "true", "false", "defaults", "service", "nodepool"] {
+    for word in [
+        "extends", "when", "none", "true", "false", "defaults", "service", "nodepool",
+    ] {
         assert!(words.contains(word), "{word} is a keyword");
     }
     // Every regex of the grammar, so a keyword counts only where a pattern can match it.
@@ -578,9 +702,13 @@ fn textmate_grammar_is_json_and_covers_every_keyword() {
     collect_patterns(&grammar, &mut patterns);
     for word in &words {
         let found = patterns.iter().any(|p| {
-            p.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).any(|token| token == word)
+            p.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .any(|token| token == word)
         });
-        assert!(found, "`{word}` is not highlighted by grammar/platform.tmLanguage.json");
+        assert!(
+            found,
+            "`{word}` is not highlighted by grammar/platform.tmLanguage.json"
+        );
     }
 }
 
@@ -589,7 +717,9 @@ fn collect_patterns(value: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::Object(map) => {
             for (key, v) in map {
                 match (key.as_str(), v) {
-                    ("match" | "begin" | "end", serde_json::Value::String(s)) => out.push(s.clone()),
+                    ("match" | "begin" | "end", serde_json::Value::String(s)) => {
+                        out.push(s.clone())
+                    }
                     _ => collect_patterns(v, out),
                 }
             }

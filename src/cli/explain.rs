@@ -58,7 +58,10 @@ pub(crate) fn run(code: &str, stdout: &mut dyn Write, stderr: &mut dyn Write) ->
     let names = Code::ALL.iter().map(|c| c.name());
     let help = suggest::did_you_mean(wanted, names)
         .unwrap_or_else(|| "the codes are listed in docs/diagnostics.md".to_string());
-    let _ = writeln!(stderr, "error: unknown diagnostic code `{code}`\n  help: {help}");
+    let _ = writeln!(
+        stderr,
+        "error: unknown diagnostic code `{code}`\n  help: {help}"
+    );
     EXIT_USAGE
 }
 
@@ -77,10 +80,17 @@ mod tests {
 
     #[test]
     fn a_section_stops_at_its_rule_and_keeps_code_blocks_whole() {
-        let markdown = "# t\n\n## platc::a\n\nA.\n\n```yaml\n---\nx: 1\n```\n\n---\n\n## platc::b\n\nB.\n";
+        let markdown =
+            "# t\n\n## platc::a\n\nA.\n\n```yaml\n---\nx: 1\n```\n\n---\n\n## platc::b\n\nB.\n";
         let all = sections(markdown);
         assert_eq!(all.len(), 2);
-        assert_eq!(all[0], ("a", "## platc::a\n\nA.\n\n```yaml\n---\nx: 1\n```".to_string()));
+        assert_eq!(
+            all[0],
+            (
+                "a",
+                "## platc::a\n\nA.\n\n```yaml\n---\nx: 1\n```".to_string()
+            )
+        );
         assert_eq!(all[1], ("b", "## platc::b\n\nB.".to_string()));
     }
 }

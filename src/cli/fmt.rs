@@ -16,7 +16,12 @@ pub(crate) struct FmtArgs {
     pub(crate) check: bool,
 }
 
-pub(crate) fn run(args: &FmtArgs, color: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+pub(crate) fn run(
+    args: &FmtArgs,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
     let mut failed = false;
     let mut unformatted = 0;
     let mut written = 0;
@@ -51,10 +56,16 @@ pub(crate) fn run(args: &FmtArgs, color: bool, stdout: &mut dyn Write, stderr: &
                 let _ = write!(
                     stdout,
                     "{}",
-                    diff.unified_diff().context_radius(2).header(&name, &format!("{name} (formatted)"))
+                    diff.unified_diff()
+                        .context_radius(2)
+                        .header(&name, &format!("{name} (formatted)"))
                 );
             } else if let Err(err) = std::fs::write(&shown, &formatted) {
-                let _ = writeln!(stderr, "error[platc::io]: cannot write `{}`: {err}", shown.display());
+                let _ = writeln!(
+                    stderr,
+                    "error[platc::io]: cannot write `{}`: {err}",
+                    shown.display()
+                );
                 return EXIT_USAGE;
             } else {
                 written += 1;
@@ -63,7 +74,10 @@ pub(crate) fn run(args: &FmtArgs, color: bool, stdout: &mut dyn Write, stderr: &
         }
     }
     if args.check && unformatted > 0 {
-        let _ = writeln!(stderr, "{unformatted} file(s) would be reformatted; run `platc fmt`");
+        let _ = writeln!(
+            stderr,
+            "{unformatted} file(s) would be reformatted; run `platc fmt`"
+        );
         return EXIT_FAILED;
     }
     if failed {

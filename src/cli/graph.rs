@@ -26,11 +26,19 @@ pub(crate) fn run(
     };
     let checked = platc::pipeline::check(&sources);
     let Some(base) = checked.views.get(&None).filter(|_| !checked.has_errors()) else {
-        let _ = diagnostic::report(&checked.diagnostics, &sources, Format::Human { color, width: 100 }, stderr);
+        let _ = diagnostic::report(
+            &checked.diagnostics,
+            &sources,
+            Format::Human { color, width: 100 },
+            stderr,
+        );
         let _ = writeln!(stderr, "no graph: the project has errors");
         return EXIT_FAILED;
     };
-    if stdout.write_all(platc::graph::graph(base, format).as_bytes()).is_err() {
+    if stdout
+        .write_all(platc::graph::graph(base, format).as_bytes())
+        .is_err()
+    {
         return EXIT_USAGE;
     }
     EXIT_OK

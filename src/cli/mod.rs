@@ -131,7 +131,9 @@ pub(crate) fn run(argv: Vec<std::ffi::OsString>, stdout: &mut dyn Write, stderr:
             build::run(&args, color, stdout, stderr)
         }
         Command::Diff(args) => diff::run(&args, color, stdout, stderr),
-        Command::Fmt { paths, check } => fmt::run(&fmt::FmtArgs { paths, check }, color, stdout, stderr),
+        Command::Fmt { paths, check } => {
+            fmt::run(&fmt::FmtArgs { paths, check }, color, stdout, stderr)
+        }
         Command::Graph { path, format } => {
             let format = match format {
                 GraphFormatArg::Mermaid => platc::graph::GraphFormat::Mermaid,

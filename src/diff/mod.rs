@@ -378,9 +378,11 @@ pub fn envs(old: &Tree, new: &Tree) -> BTreeSet<String> {
 
 /// The per-object semantic diff from `old` to `new`.
 pub fn diff(old: &Tree, new: &Tree) -> Changeset {
+    let t = std::time::Instant::now();
     let envs = envs(old, new);
     let old_objects = objects::collect(old, &envs);
     let new_objects = objects::collect(new, &envs);
+    eprintln!("collect {:?}", t.elapsed());
     let mut changes = Vec::new();
     let mut removed = Vec::new();
     let mut added = Vec::new();
@@ -402,6 +404,7 @@ pub fn diff(old: &Tree, new: &Tree) -> Changeset {
             added.push((id, after));
         }
     }
+    eprintln!("compare {:?}", t.elapsed());
     let (renames, removed, added) = pair_renames(removed, added);
     for (old_id, before, id, after, similarity) in renames {
         let rename = Some((old_id.name.as_str(), id.name.as_str()));
@@ -418,6 +421,7 @@ pub fn diff(old: &Tree, new: &Tree) -> Changeset {
         changes.push(whole(Change::Added, id, after));
     }
     changes.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    eprintln!("all {:?}", t.elapsed());
     Changeset { objects: changes }
 }
 

@@ -31,7 +31,11 @@ impl Project {
 
     /// The id of the file named `name` (project-relative).
     pub fn file_id(&self, name: &str) -> Option<FileId> {
-        self.sources.files.iter().find(|f| f.name == name).map(|f| f.id)
+        self.sources
+            .files
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.id)
     }
 
     /// The syntax tree of a file, when it parsed.
@@ -66,15 +70,21 @@ pub fn expected(kind: Kind, path: &[&str]) -> Option<Expect> {
     match (kind, path) {
         (_, [.., "nodepool"]) => Some(Expect::Kinds(vec![Kind::Nodepool])),
         (Kind::Role, ["namespaces"]) | (_, ["namespace"]) => Some(Expect::Namespace),
-        (Kind::Service | Kind::Job, ["publishes" | "consumes"]) => Some(Expect::Kinds(vec![Kind::Topic])),
+        (Kind::Service | Kind::Job, ["publishes" | "consumes"]) => {
+            Some(Expect::Kinds(vec![Kind::Topic]))
+        }
         (Kind::Service | Kind::Job, ["talks-to"]) => {
             Some(Expect::Kinds(vec![Kind::Service, Kind::Chart, Kind::Kafka]))
         }
-        (Kind::Service, ["autoscale", "kafka-lag", "topic"]) => Some(Expect::Kinds(vec![Kind::Topic])),
+        (Kind::Service, ["autoscale", "kafka-lag", "topic"]) => {
+            Some(Expect::Kinds(vec![Kind::Topic]))
+        }
         (Kind::Topic, ["kafka"]) => Some(Expect::Kinds(vec![Kind::Kafka])),
         (Kind::Dashboard, _) if last == "datasource" => Some(Expect::Kinds(vec![Kind::Datasource])),
         (Kind::Chart, ["profile"]) => Some(Expect::Profile),
-        (Kind::Service | Kind::Job, ["health" | "ingress" | "metrics", "port"]) => Some(Expect::Port),
+        (Kind::Service | Kind::Job, ["health" | "ingress" | "metrics", "port"]) => {
+            Some(Expect::Port)
+        }
         _ => None,
     }
 }
@@ -86,7 +96,11 @@ pub enum Target<'a> {
     Declaration(&'a Declaration),
     /// A name that stands for something `expect`ed; `owner` is the declaration
     /// it is written in when that matters (a port name is one of its ports).
-    Name { expect: Expect, name: &'a Ident, owner: Option<&'a Declaration> },
+    Name {
+        expect: Expect,
+        name: &'a Ident,
+        owner: Option<&'a Declaration>,
+    },
     /// `extends NAME`.
     Extends { kind: Kind, name: &'a Ident },
     /// `when ENV`.
@@ -94,11 +108,22 @@ pub enum Target<'a> {
     /// `secret.S.KEY` on `KEY`.
     SecretKey { secret: &'a Ident, key: &'a Ident },
     /// `service.X.port.P` / `chart.X.port.P` on `P`.
-    Port { kind: Kind, owner: &'a Ident, port: &'a Ident },
+    Port {
+        kind: Kind,
+        owner: &'a Ident,
+        port: &'a Ident,
+    },
     /// `service.X.host`, `chart.X.host`, `kafka.K.bootstrap`, `topic.T.name` on the attribute.
-    Attribute { kind: Kind, name: &'a Ident, attribute: &'a Ident },
+    Attribute {
+        kind: Kind,
+        name: &'a Ident,
+        attribute: &'a Ident,
+    },
     /// A key listed in a secret's `keys`.
-    KeyOf { secret: &'a Declaration, key: &'a Ident },
+    KeyOf {
+        secret: &'a Declaration,
+        key: &'a Ident,
+    },
     /// `platform.name` or `env.name`.
     Builtin(&'a Reference),
 }
@@ -118,12 +143,16 @@ pub fn body_kind(decl: &Declaration) -> Option<Kind> {
 
 /// What is at `offset` in `file`.
 pub fn locate(file: &ast::File, offset: usize) -> Option<Target<'_>> {
-    let decl = file.declarations.iter().find(|d| contains(d.span, offset))?;
+    let decl = file
+        .declarations
+        .iter()
+        .find(|d| contains(d.span, offset))?;
     if contains(decl.kind.span, offset) || contains(decl.name.span, offset) {
         return (!decl.is_defaults()).then_some(Target::Declaration(decl));
     }
     if let Some(parent) = decl.extends.as_ref().filter(|p| contains(p.span, offset)) {
-        return Kind::from_keyword(&decl.kind.text).map(|kind| Target::Extends { kind, name: parent });
+        return Kind::from_keyword(&decl.kind.text)
+            .map(|kind| Target::Extends { kind, name: parent });
     }
     let kind = body_kind(decl)?;
     locate_body(decl, kind, &decl.body, &mut Vec::new(), offset)
@@ -175,9 +204,16 @@ fn locate_value<'a>(
     match &value.kind {
         ValueKind::Reference(reference) => match reference.bare() {
             Some(name) if kind == Kind::Secret && path.as_slice() == ["keys"] => {
-                Some(Target::KeyOf { secret: decl, key: name })
+                Some(Target::KeyOf {
+                    secret: decl,
+                    key: name,
+                })
             }
-            Some(name) => expected(kind, path).map(|expect| Target::Name { expect, name, owner: Some(decl) }),
+            Some(name) => expected(kind, path).map(|expect| Target::Name {
+                expect,
+                name,
+                owner: Some(decl),
+            }),
             None => locate_reference(reference, offset),
         },
         ValueKind::List(items) => {
@@ -212,24 +248,49 @@ pub fn locate_reference(reference: &Reference, offset: usize) -> Option<Target<'
     if matches!(head.text.as_str(), "platform" | "env") {
         return Some(Target::Builtin(reference));
     }
-    let kind = Kind::from_keyword(&head.text)
-        .filter(|k| matches!(k, Kind::Secret | Kind::Service | Kind::Chart | Kind::Kafka | Kind::Topic))?;
+    let kind = Kind::from_keyword(&head.text).filter(|k| {
+        matches!(
+            k,
+            Kind::Secret | Kind::Service | Kind::Chart | Kind::Kafka | Kind::Topic
+        )
+    })?;
     let name = segments.get(1)?;
     let attribute = segments.get(2);
     match (kind, at) {
-        (_, 0 | 1) => Some(Target::Name { expect: Expect::Kinds(vec![kind]), name, owner: None }),
-        (Kind::Secret, 2) => Some(Target::SecretKey { secret: name, key: attribute? }),
+        (_, 0 | 1) => Some(Target::Name {
+            expect: Expect::Kinds(vec![kind]),
+            name,
+            owner: None,
+        }),
+        (Kind::Secret, 2) => Some(Target::SecretKey {
+            secret: name,
+            key: attribute?,
+        }),
         (Kind::Service | Kind::Chart, 3) if attribute.is_some_and(|a| a.text == "port") => {
-            Some(Target::Port { kind, owner: name, port: segments.get(3)? })
+            Some(Target::Port {
+                kind,
+                owner: name,
+                port: segments.get(3)?,
+            })
         }
-        (_, 2) => Some(Target::Attribute { kind, name, attribute: attribute? }),
+        (_, 2) => Some(Target::Attribute {
+            kind,
+            name,
+            attribute: attribute?,
+        }),
         _ => None,
     }
 }
 
 /// The declaration `kind NAME` for the first of `kinds` that has one.
-fn declaration<'a>(resolved: &Resolved<'a>, kinds: &[Kind], name: &str) -> Option<(Kind, &'a Declaration)> {
-    kinds.iter().find_map(|k| resolved.get(*k, name).map(|d| (*k, d)))
+fn declaration<'a>(
+    resolved: &Resolved<'a>,
+    kinds: &[Kind],
+    name: &str,
+) -> Option<(Kind, &'a Declaration)> {
+    kinds
+        .iter()
+        .find_map(|k| resolved.get(*k, name).map(|d| (*k, d)))
 }
 
 /// Where the thing at the cursor is declared.
@@ -237,20 +298,35 @@ pub fn definition(project: &Project, target: &Target<'_>) -> Option<Span> {
     let resolved = project.resolved();
     match target {
         Target::Declaration(decl) => Some(decl.name.span),
-        Target::Name { expect: Expect::Kinds(kinds), name, .. } => {
-            declaration(&resolved, kinds, &name.text).map(|(_, d)| d.name.span)
+        Target::Name {
+            expect: Expect::Kinds(kinds),
+            name,
+            ..
+        } => declaration(&resolved, kinds, &name.text).map(|(_, d)| d.name.span),
+        Target::Name {
+            expect: Expect::Namespace,
+            name,
+            ..
+        } => resolved
+            .get(Kind::Namespace, &name.text)
+            .map(|d| d.name.span),
+        Target::Name {
+            expect: Expect::Profile,
+            ..
         }
-        Target::Name { expect: Expect::Namespace, name, .. } => {
-            resolved.get(Kind::Namespace, &name.text).map(|d| d.name.span)
-        }
-        Target::Name { expect: Expect::Profile, .. } | Target::Builtin(_) | Target::KeyOf { .. } => {
-            match target {
-                Target::Builtin(r) if r.segments[0].text == "platform" => resolved.platform.map(|p| p.name.span),
-                Target::KeyOf { key, .. } => Some(key.span),
-                _ => None,
+        | Target::Builtin(_)
+        | Target::KeyOf { .. } => match target {
+            Target::Builtin(r) if r.segments[0].text == "platform" => {
+                resolved.platform.map(|p| p.name.span)
             }
-        }
-        Target::Name { expect: Expect::Port, name, owner } => {
+            Target::KeyOf { key, .. } => Some(key.span),
+            _ => None,
+        },
+        Target::Name {
+            expect: Expect::Port,
+            name,
+            owner,
+        } => {
             let owner = (*owner)?;
             port_entry(&resolved, owner, &name.text).or(Some(owner.name.span))
         }
@@ -264,7 +340,9 @@ pub fn definition(project: &Project, target: &Target<'_>) -> Option<Span> {
             let decl = resolved.get(*kind, &owner.text)?;
             port_entry(&resolved, decl, &port.text).or(Some(decl.name.span))
         }
-        Target::Attribute { kind, name, .. } => resolved.get(*kind, &name.text).map(|d| d.name.span),
+        Target::Attribute { kind, name, .. } => {
+            resolved.get(*kind, &name.text).map(|d| d.name.span)
+        }
     }
 }
 
@@ -282,7 +360,10 @@ fn port_entry(resolved: &Resolved<'_>, decl: &Declaration, port: &str) -> Option
     chain.iter().find_map(|d| {
         d.body.items.iter().find_map(|item| match item {
             Item::Attribute(a) if a.path.single() == Some("ports") => match &a.value.kind {
-                ValueKind::Map(entries) => entries.iter().find(|e| e.path.dotted() == port).map(|e| e.path.span),
+                ValueKind::Map(entries) => entries
+                    .iter()
+                    .find(|e| e.path.dotted() == port)
+                    .map(|e| e.path.span),
                 _ => None,
             },
             _ => None,
@@ -293,7 +374,10 @@ fn port_entry(resolved: &Resolved<'_>, decl: &Declaration, port: &str) -> Option
 fn secret_key_span(decl: &Declaration, key: &str) -> Option<Span> {
     decl.body.items.iter().find_map(|item| match item {
         Item::Attribute(a) if a.path.single() == Some("keys") => match &a.value.kind {
-            ValueKind::List(items) => items.iter().find(|v| word(v).as_deref() == Some(key)).map(|v| v.span),
+            ValueKind::List(items) => items
+                .iter()
+                .find(|v| word(v).as_deref() == Some(key))
+                .map(|v| v.span),
             _ => None,
         },
         _ => None,
@@ -348,7 +432,10 @@ pub fn facts(resolved: &Resolved<'_>, kind: Kind, decl: &Declaration) -> Facts {
     let fields = resolved.effective(decl, None);
     let namespace = plain(&fields, "namespace").unwrap_or(default_namespace);
     let name = &decl.name.text;
-    let mut facts = Facts { namespace, ..Facts::default() };
+    let mut facts = Facts {
+        namespace,
+        ..Facts::default()
+    };
     match kind {
         Kind::Service | Kind::Job => {
             facts.host = Some(format!("{name}.{}.svc.cluster.local", facts.namespace));
@@ -356,17 +443,26 @@ pub fn facts(resolved: &Resolved<'_>, kind: Kind, decl: &Declaration) -> Facts {
         }
         Kind::Chart => {
             let profile = plain(&fields, "profile").and_then(|p| crate::profile::builtin().get(&p));
-            let service = profile.and_then(|p| p.service_name(name)).unwrap_or_else(|| name.clone());
+            let service = profile
+                .and_then(|p| p.service_name(name))
+                .unwrap_or_else(|| name.clone());
             facts.host = Some(format!("{service}.{}.svc.cluster.local", facts.namespace));
             if let Some(profile) = profile {
-                facts.ports = profile.ports.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+                facts.ports = profile
+                    .ports
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_string()))
+                    .collect();
             }
             facts.ports.extend(ports(&fields));
         }
         Kind::Kafka => {
             let tls = plain(&fields, "authentication").as_deref() == Some("tls");
             let port = if tls { 9093 } else { 9092 };
-            facts.host = Some(format!("{name}-kafka-bootstrap.{}.svc:{port}", facts.namespace));
+            facts.host = Some(format!(
+                "{name}-kafka-bootstrap.{}.svc:{port}",
+                facts.namespace
+            ));
         }
         Kind::Secret => {
             if let Some(ValueKind::List(items)) = fields.value("keys").map(|v| &v.kind) {
@@ -384,7 +480,11 @@ fn summary(resolved: &Resolved<'_>, kind: Kind, decl: &Declaration) -> String {
     let facts = facts(resolved, kind, decl);
     let mut lines = vec![format!("**{} `{name}`**", kind.keyword())];
     let port_list = |ports: &BTreeMap<String, String>| {
-        ports.iter().map(|(k, v)| format!("`{k}` = {v}")).collect::<Vec<_>>().join(", ")
+        ports
+            .iter()
+            .map(|(k, v)| format!("`{k}` = {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     match kind {
         Kind::Service | Kind::Job | Kind::Chart => {
@@ -454,7 +554,10 @@ fn brokers_text(value: &Value) -> String {
 
 fn profile_text(profile: &str) -> String {
     match crate::profile::builtin().get(profile) {
-        Some(p) => format!("profile `{profile}`: chart `{}` version `{}` from `{}`", p.chart, p.version, p.repo),
+        Some(p) => format!(
+            "profile `{profile}`: chart `{}` version `{}` from `{}`",
+            p.chart, p.version, p.repo
+        ),
         None => format!("profile `{profile}` (not in the standard library)"),
     }
 }
@@ -470,23 +573,47 @@ pub fn hover(project: &Project, target: &Target<'_>) -> Option<String> {
             let kind = Kind::from_keyword(&decl.kind.text)?;
             Some(summary(&resolved, kind, decl))
         }
-        Target::Name { expect: Expect::Kinds(kinds), name, .. } => describe(kinds, &name.text),
-        Target::Name { expect: Expect::Namespace, name, .. } => Some(
-            describe(&[Kind::Namespace], &name.text).unwrap_or_else(|| format!("**namespace `{}`** (not declared)", name.text)),
+        Target::Name {
+            expect: Expect::Kinds(kinds),
+            name,
+            ..
+        } => describe(kinds, &name.text),
+        Target::Name {
+            expect: Expect::Namespace,
+            name,
+            ..
+        } => Some(
+            describe(&[Kind::Namespace], &name.text)
+                .unwrap_or_else(|| format!("**namespace `{}`** (not declared)", name.text)),
         ),
-        Target::Name { expect: Expect::Profile, name, .. } => Some(profile_text(&name.text)),
-        Target::Name { expect: Expect::Port, name, owner } => {
+        Target::Name {
+            expect: Expect::Profile,
+            name,
+            ..
+        } => Some(profile_text(&name.text)),
+        Target::Name {
+            expect: Expect::Port,
+            name,
+            owner,
+        } => {
             let owner = (*owner)?;
             let kind = body_kind(owner)?;
             let facts = facts(&resolved, kind, owner);
-            facts.ports.get(&name.text).map(|p| format!("port `{}` = {p}", name.text))
+            facts
+                .ports
+                .get(&name.text)
+                .map(|p| format!("port `{}` = {p}", name.text))
         }
         Target::Extends { kind, name } => describe(&[*kind], &name.text),
         Target::Env(env) => describe(&[Kind::Env], &env.text),
         Target::SecretKey { secret, key } => {
             let decl = resolved.get(Kind::Secret, &secret.text)?;
             let facts = facts(&resolved, Kind::Secret, decl);
-            let known = if facts.keys.contains(&key.text) { "" } else { " (not one of its keys)" };
+            let known = if facts.keys.contains(&key.text) {
+                ""
+            } else {
+                " (not one of its keys)"
+            };
             Some(format!(
                 "key `{}` of secret `{}` in namespace `{}`{known}  \nrendered as a `secretKeyRef`",
                 key.text, secret.text, facts.namespace
@@ -495,9 +622,16 @@ pub fn hover(project: &Project, target: &Target<'_>) -> Option<String> {
         Target::Port { kind, owner, port } => {
             let decl = resolved.get(*kind, &owner.text)?;
             let facts = facts(&resolved, *kind, decl);
-            facts.ports.get(&port.text).map(|p| format!("`{}` port `{}` = **{p}**", owner.text, port.text))
+            facts
+                .ports
+                .get(&port.text)
+                .map(|p| format!("`{}` port `{}` = **{p}**", owner.text, port.text))
         }
-        Target::Attribute { kind, name, attribute } => {
+        Target::Attribute {
+            kind,
+            name,
+            attribute,
+        } => {
             let decl = resolved.get(*kind, &name.text)?;
             let facts = facts(&resolved, *kind, decl);
             let value = match (kind, attribute.text.as_str()) {
@@ -508,15 +642,27 @@ pub fn hover(project: &Project, target: &Target<'_>) -> Option<String> {
                 }
                 _ => None,
             }?;
-            Some(format!("`{}.{}.{}` = `{value}`", kind.keyword(), name.text, attribute.text))
+            Some(format!(
+                "`{}.{}.{}` = `{value}`",
+                kind.keyword(),
+                name.text,
+                attribute.text
+            ))
         }
         Target::KeyOf { secret, key } => {
             let facts = facts(&resolved, Kind::Secret, secret);
-            Some(format!("key `{}` of secret `{}` in namespace `{}`", key.text, secret.name.text, facts.namespace))
+            Some(format!(
+                "key `{}` of secret `{}` in namespace `{}`",
+                key.text, secret.name.text, facts.namespace
+            ))
         }
         Target::Builtin(reference) => Some(match reference.segments[0].text.as_str() {
-            "platform" => format!("`platform.name` = `{}`", resolved.platform.map_or("?", |p| p.name.text.as_str())),
-            _ => "`env.name`: the environment being built (`default` when no env is declared)".to_string(),
+            "platform" => format!(
+                "`platform.name` = `{}`",
+                resolved.platform.map_or("?", |p| p.name.text.as_str())
+            ),
+            _ => "`env.name`: the environment being built (`default` when no env is declared)"
+                .to_string(),
         }),
     }
 }
@@ -538,7 +684,11 @@ service api {\n  namespace = shop\n  image = \"x:1\"\n  nodepool = app\n  ports 
     }
 
     fn at(needle: &str, nth: usize) -> usize {
-        PROJECT.match_indices(needle).nth(nth).map(|(i, _)| i + 1).expect("needle")
+        PROJECT
+            .match_indices(needle)
+            .nth(nth)
+            .map(|(i, _)| i + 1)
+            .expect("needle")
     }
 
     fn hover_at(needle: &str, nth: usize) -> Option<String> {
@@ -558,11 +708,24 @@ service api {\n  namespace = shop\n  image = \"x:1\"\n  nodepool = app\n  ports 
     #[test]
     fn hover_shows_what_references_resolve_to() {
         assert_eq!(hover_at("service.api.host", 0).as_deref(), Some("**service `api`**  \nnamespace `shop`  \nhost `api.shop.svc.cluster.local`  \nports `http` = 8080  \nimage `x:1`"));
-        assert_eq!(hover_at("host}", 0).as_deref(), Some("`service.api.host` = `api.shop.svc.cluster.local`"));
-        assert_eq!(hover_at("http}", 0).as_deref(), Some("`api` port `http` = **8080**"));
-        assert_eq!(hover_at("name }", 0).as_deref(), Some("`topic.orders.name` = `shop.orders`"));
-        assert!(hover_at("password  H", 0).expect("hover").contains("namespace `data`"));
-        assert!(hover_at("postgresql", 0).expect("hover").contains("chart `postgresql` version"));
+        assert_eq!(
+            hover_at("host}", 0).as_deref(),
+            Some("`service.api.host` = `api.shop.svc.cluster.local`")
+        );
+        assert_eq!(
+            hover_at("http}", 0).as_deref(),
+            Some("`api` port `http` = **8080**")
+        );
+        assert_eq!(
+            hover_at("name }", 0).as_deref(),
+            Some("`topic.orders.name` = `shop.orders`")
+        );
+        assert!(hover_at("password  H", 0)
+            .expect("hover")
+            .contains("namespace `data`"));
+        assert!(hover_at("postgresql", 0)
+            .expect("hover")
+            .contains("chart `postgresql` version"));
         assert!(hover_at("= app", 0).is_none(), "on `=`");
         assert!(hover_at(" app\n", 0).expect("hover").contains("2 node(s)"));
     }
@@ -571,11 +734,59 @@ service api {\n  namespace = shop\n  image = \"x:1\"\n  nodepool = app\n  ports 
     fn definition_finds_declarations_keys_and_ports() {
         assert_eq!(definition_text(" app\n", 0).as_deref(), Some("app"));
         assert_eq!(definition_text("[orders]", 0).as_deref(), Some("orders"));
-        assert_eq!(definition_text("password  H", 0).as_deref(), Some("password"));
+        assert_eq!(
+            definition_text("password  H", 0).as_deref(),
+            Some("password")
+        );
         assert_eq!(definition_text("http}", 0).as_deref(), Some("http"));
         assert_eq!(definition_text(" http }", 0).as_deref(), Some("http"));
         assert_eq!(definition_text("= events", 0).map(|_| ()), None, "on `=`");
         assert_eq!(definition_text(" events ", 1).as_deref(), Some("events"));
-        assert_eq!(definition_text("postgresql", 0), None, "profiles live in the standard library");
+        assert_eq!(
+            definition_text("postgresql", 0),
+            None,
+            "profiles live in the standard library"
+        );
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+
+    const PROJECT: &str = "platform shop { repo = \"r\" }\n\
+env prod { destination = \"https://k\" }\n\
+namespace web {}\n\
+datasource prom { type = prometheus  url = \"http://p\" }\n\
+service api { namespace = web  image = \"x:1\" }\n\
+service worker extends api {\n  when prod { replicas = 2 }\n}\n\
+dashboard d { datasource = prom  panel \"p\" { datasource = prom  query = \"up\" } }\n";
+
+    fn definition_line(needle: &str, shift: usize) -> Option<usize> {
+        let project = Project::new(SourceMap::from_strings("/p", &[("a.platform", PROJECT)]));
+        let tree = project.tree(FileId(0)).expect("parsed");
+        let offset = PROJECT.find(needle).expect("needle") + shift;
+        let target = locate(tree, offset)?;
+        let span = definition(&project, &target)?;
+        Some(PROJECT[..span.start].matches('\n').count() + 1)
+    }
+
+    #[test]
+    fn definition_of_envs_parents_namespaces_and_datasources() {
+        assert_eq!(definition_line("when prod", 6), Some(2));
+        assert_eq!(definition_line("extends api", 9), Some(5));
+        assert_eq!(definition_line("namespace = web", 13), Some(3));
+        assert_eq!(definition_line("datasource = prom  panel", 14), Some(4));
+        assert_eq!(definition_line("datasource = prom  query", 14), Some(4));
+        assert_eq!(
+            definition_line("worker", 0),
+            Some(6),
+            "a declaration's own name"
+        );
+        assert_eq!(
+            definition_line("image", 0),
+            None,
+            "field names are not references"
+        );
     }
 }

@@ -73,7 +73,10 @@ fn lex(text: &str) -> (Vec<Token>, End) {
                 i += 1;
             }
             tokens.push(Token::Text);
-        } else if c == '<' && chars.get(i + 1) == Some(&'<') && chars.get(i + 2).is_some_and(char::is_ascii_uppercase) {
+        } else if c == '<'
+            && chars.get(i + 1) == Some(&'<')
+            && chars.get(i + 2).is_some_and(char::is_ascii_uppercase)
+        {
             let tag: String = chars[i + 2..]
                 .iter()
                 .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_')
@@ -83,7 +86,10 @@ fn lex(text: &str) -> (Vec<Token>, End) {
             let mut offset = rest.find('\n').map_or(rest.len(), |n| n + 1);
             for line in rest.get(offset..).unwrap_or("").split_inclusive('\n') {
                 let trimmed = line.trim_start_matches([' ', '\t']);
-                if trimmed.strip_prefix(tag.as_str()).is_some_and(|after| !after.starts_with(word_char)) {
+                if trimmed
+                    .strip_prefix(tag.as_str())
+                    .is_some_and(|after| !after.starts_with(word_char))
+                {
                     closed = Some(offset + (line.len() - trimmed.len()) + tag.len());
                     break;
                 }
@@ -151,11 +157,17 @@ pub enum Context {
     /// The parent after `KIND NAME extends`.
     Extends(Kind),
     /// A field of a block of `kind` at `path` (block names).
-    Field { kind: Kind, path: Vec<String> },
+    Field {
+        kind: Kind,
+        path: Vec<String>,
+    },
     /// The environment after `when`.
     Env,
     /// A value of the field at `path` in a declaration of `kind`.
-    Value { kind: Kind, path: Vec<String> },
+    Value {
+        kind: Kind,
+        path: Vec<String>,
+    },
     /// A dotted reference; the segments before the last `.`.
     Reference(Vec<String>),
     Nothing,
@@ -196,7 +208,10 @@ fn reference_context(partial: &str) -> Option<Context> {
     segments.pop();
     let head = segments.first().map(String::as_str).unwrap_or("");
     let known = segments.is_empty()
-        || matches!(head, "secret" | "service" | "chart" | "kafka" | "topic" | "platform" | "env");
+        || matches!(
+            head,
+            "secret" | "service" | "chart" | "kafka" | "topic" | "platform" | "env"
+        );
     known.then_some(Context::Reference(segments))
 }
 
@@ -207,7 +222,10 @@ fn structure(tokens: &[Token]) -> Context {
     let mut top: (State, Vec<String>) = (State::Key, Vec::new());
     for token in tokens {
         let at_top = frames.is_empty();
-        let in_value = matches!(frames.last(), Some((Frame::Map(_) | Frame::List(_) | Frame::Paren, ..)));
+        let in_value = matches!(
+            frames.last(),
+            Some((Frame::Map(_) | Frame::List(_) | Frame::Paren, ..))
+        );
         let (state, words) = match frames.last_mut() {
             Some((_, state, words)) => (state, words),
             None => (&mut top.0, &mut top.1),
@@ -277,11 +295,11 @@ fn structure(tokens: &[Token]) -> Context {
             _ => Context::Nothing,
         };
     };
-    let Some((kind, mut path)) = location(&frames) else { return Context::Nothing };
+    let Some((kind, mut path)) = location(&frames) else {
+        return Context::Nothing;
+    };
     match (frame, state) {
-        (Frame::List(_) | Frame::Paren, _) => {
-            Context::Value { kind, path }
-        }
+        (Frame::List(_) | Frame::Paren, _) => Context::Value { kind, path },
         (Frame::Map(_), State::AfterEq) => {
             path.extend(words.first().cloned());
             Context::Value { kind, path }
@@ -291,7 +309,13 @@ fn structure(tokens: &[Token]) -> Context {
         (_, State::AfterKey) if words.as_slice() == ["when"] => Context::Env,
         (_, State::AfterKey) => Context::Nothing,
         (_, State::AfterEq) => {
-            path.extend(words.first().map(|w| w.split('.').map(str::to_string)).into_iter().flatten());
+            path.extend(
+                words
+                    .first()
+                    .map(|w| w.split('.').map(str::to_string))
+                    .into_iter()
+                    .flatten(),
+            );
             Context::Value { kind, path }
         }
     }
@@ -338,8 +362,17 @@ fn item(label: &str, kind: CompletionItemKind, detail: impl Into<String>) -> Com
 /// Declared names of `kind`: those the project resolved plus those declared
 /// in `text` (the document being edited, which may not parse).
 fn names(resolved: &Resolved<'_>, text: &str, kind: Kind) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = resolved.names(kind).into_iter().map(str::to_string).collect();
-    out.extend(declared_in_text(text).into_iter().filter(|(k, _)| *k == kind).map(|(_, n)| n));
+    let mut out: BTreeSet<String> = resolved
+        .names(kind)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    out.extend(
+        declared_in_text(text)
+            .into_iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, n)| n),
+    );
     out
 }
 
@@ -408,7 +441,9 @@ fn repaired(project: &Project, name: &str, offset: usize) -> Option<Project> {
     }
     let text = &project.sources.file(id).text;
     let offset = offset.min(text.len());
-    let start = text[..offset].rfind(|c: char| !word_char(c)).map_or(0, |i| i + 1);
+    let start = text[..offset]
+        .rfind(|c: char| !word_char(c))
+        .map_or(0, |i| i + 1);
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     let candidates = [
@@ -426,7 +461,9 @@ fn repaired(project: &Project, name: &str, offset: usize) -> Option<Project> {
 
 /// Completion items at byte `offset` of the document `name` of `project`.
 pub fn complete(project: &Project, name: &str, offset: usize) -> Vec<CompletionItem> {
-    let Some(id) = project.file_id(name) else { return Vec::new() };
+    let Some(id) = project.file_id(name) else {
+        return Vec::new();
+    };
     let text = project.sources.file(id).text.as_str();
     let fixed = repaired(project, name, offset);
     let project = fixed.as_ref().unwrap_or(project);
@@ -438,19 +475,27 @@ pub fn complete(project: &Project, name: &str, offset: usize) -> Vec<CompletionI
                 .map(|k| item(k.keyword(), CompletionItemKind::KEYWORD, "declaration kind"))
                 .collect();
             if context(text, offset) == Context::TopLevel {
-                out.push(item("defaults", CompletionItemKind::KEYWORD, "defaults for every declaration of a kind"));
+                out.push(item(
+                    "defaults",
+                    CompletionItemKind::KEYWORD,
+                    "defaults for every declaration of a kind",
+                ));
             }
             out
         }
         Context::Extends(kind) => kind_items(&resolved, text, &[kind]),
         Context::Env => kind_items(&resolved, text, &[Kind::Env]),
         Context::Field { kind, path } => {
-            let Some(fields) = fields_at(kind, &path) else { return Vec::new() };
+            let Some(fields) = fields_at(kind, &path) else {
+                return Vec::new();
+            };
             let mut out: Vec<CompletionItem> = fields
                 .iter()
                 .map(|f| {
                     let (kind, detail) = match f.shape {
-                        Shape::Attr | Shape::AttrNoneValue => (CompletionItemKind::FIELD, "attribute"),
+                        Shape::Attr | Shape::AttrNoneValue => {
+                            (CompletionItemKind::FIELD, "attribute")
+                        }
                         Shape::Block(_) => (CompletionItemKind::STRUCT, "block"),
                         Shape::Multi(_) => (CompletionItemKind::STRUCT, "repeatable block"),
                         Shape::Free => (CompletionItemKind::STRUCT, "free-form values"),
@@ -459,7 +504,11 @@ pub fn complete(project: &Project, name: &str, offset: usize) -> Vec<CompletionI
                     item(f.name, kind, detail)
                 })
                 .collect();
-            out.push(item("when", CompletionItemKind::KEYWORD, "per-environment overrides"));
+            out.push(item(
+                "when",
+                CompletionItemKind::KEYWORD,
+                "per-environment overrides",
+            ));
             out
         }
         Context::Value { kind, path } => {
@@ -469,12 +518,22 @@ pub fn complete(project: &Project, name: &str, offset: usize) -> Vec<CompletionI
                 Some(Expect::Namespace) => namespaces(&resolved, text),
                 Some(Expect::Profile) => crate::profile::builtin()
                     .iter()
-                    .map(|p| item(&p.name, CompletionItemKind::MODULE, format!("{} {}", p.chart, p.version)))
+                    .map(|p| {
+                        item(
+                            &p.name,
+                            CompletionItemKind::MODULE,
+                            format!("{} {}", p.chart, p.version),
+                        )
+                    })
                     .collect(),
                 Some(Expect::Port) => current_ports(project, &resolved, name, offset),
                 None => Vec::new(),
             };
-            out.extend(enumerated(&path).iter().map(|w| item(w, CompletionItemKind::VALUE, "")));
+            out.extend(
+                enumerated(&path)
+                    .iter()
+                    .map(|w| item(w, CompletionItemKind::VALUE, "")),
+            );
             out
         }
         Context::Reference(segments) => reference_items(&resolved, text, &segments),
@@ -487,7 +546,15 @@ fn namespaces(resolved: &Resolved<'_>, text: &str) -> Vec<CompletionItem> {
     let mut all = names(resolved, text, Kind::Namespace);
     for kind in Kind::ALL {
         for (_, decl) in resolved.of(*kind) {
-            if matches!(kind, Kind::Service | Kind::Job | Kind::Chart | Kind::Kafka | Kind::Secret | Kind::Resource) {
+            if matches!(
+                kind,
+                Kind::Service
+                    | Kind::Job
+                    | Kind::Chart
+                    | Kind::Kafka
+                    | Kind::Secret
+                    | Kind::Resource
+            ) {
                 let ns = facts(resolved, *kind, decl).namespace;
                 if !ns.is_empty() {
                     all.insert(ns);
@@ -495,16 +562,31 @@ fn namespaces(resolved: &Resolved<'_>, text: &str) -> Vec<CompletionItem> {
             }
         }
     }
-    all.iter().map(|n| item(n, CompletionItemKind::MODULE, "namespace")).collect()
+    all.iter()
+        .map(|n| item(n, CompletionItemKind::MODULE, "namespace"))
+        .collect()
 }
 
 /// Port names of the declaration the cursor is in.
-fn current_ports(project: &Project, resolved: &Resolved<'_>, name: &str, offset: usize) -> Vec<CompletionItem> {
-    let Some(tree) = project.file_id(name).and_then(|id| project.tree(id)) else { return Vec::new() };
-    let Some(decl) = tree.declarations.iter().find(|d| d.span.start <= offset && offset <= d.span.end) else {
+fn current_ports(
+    project: &Project,
+    resolved: &Resolved<'_>,
+    name: &str,
+    offset: usize,
+) -> Vec<CompletionItem> {
+    let Some(tree) = project.file_id(name).and_then(|id| project.tree(id)) else {
         return Vec::new();
     };
-    let Some(kind) = body_kind(decl) else { return Vec::new() };
+    let Some(decl) = tree
+        .declarations
+        .iter()
+        .find(|d| d.span.start <= offset && offset <= d.span.end)
+    else {
+        return Vec::new();
+    };
+    let Some(kind) = body_kind(decl) else {
+        return Vec::new();
+    };
     facts(resolved, kind, decl)
         .ports
         .iter()
@@ -512,9 +594,15 @@ fn current_ports(project: &Project, resolved: &Resolved<'_>, name: &str, offset:
         .collect()
 }
 
-fn reference_items(resolved: &Resolved<'_>, text: &str, segments: &[String]) -> Vec<CompletionItem> {
+fn reference_items(
+    resolved: &Resolved<'_>,
+    text: &str,
+    segments: &[String],
+) -> Vec<CompletionItem> {
     let words = |list: &[(&str, &str)]| -> Vec<CompletionItem> {
-        list.iter().map(|(w, d)| item(w, CompletionItemKind::PROPERTY, *d)).collect()
+        list.iter()
+            .map(|(w, d)| item(w, CompletionItemKind::PROPERTY, *d))
+            .collect()
     };
     let parts: Vec<&str> = segments.iter().map(String::as_str).collect();
     match parts.as_slice() {
@@ -528,19 +616,38 @@ fn reference_items(resolved: &Resolved<'_>, text: &str, segments: &[String]) -> 
             ("env", "env.name"),
         ]),
         ["platform" | "env"] => words(&[("name", "")]),
-        [head] => Kind::from_keyword(head).map(|k| kind_items(resolved, text, &[k])).unwrap_or_default(),
-        ["service" | "chart", _] => words(&[("host", "NAME.NAMESPACE.svc.cluster.local"), ("port", "port.P: a port number")]),
+        [head] => Kind::from_keyword(head)
+            .map(|k| kind_items(resolved, text, &[k]))
+            .unwrap_or_default(),
+        ["service" | "chart", _] => words(&[
+            ("host", "NAME.NAMESPACE.svc.cluster.local"),
+            ("port", "port.P: a port number"),
+        ]),
         ["kafka", _] => words(&[("bootstrap", "the bootstrap address")]),
         ["topic", _] => words(&[("name", "the Kafka topic name")]),
         ["secret", name] => resolved
             .get(Kind::Secret, name)
             .map(|decl| {
                 let facts = facts(resolved, Kind::Secret, decl);
-                facts.keys.iter().map(|k| item(k, CompletionItemKind::PROPERTY, format!("key of secret `{name}`"))).collect()
+                facts
+                    .keys
+                    .iter()
+                    .map(|k| {
+                        item(
+                            k,
+                            CompletionItemKind::PROPERTY,
+                            format!("key of secret `{name}`"),
+                        )
+                    })
+                    .collect()
             })
             .unwrap_or_default(),
         [head @ ("service" | "chart"), name, "port"] => {
-            let kind = if *head == "service" { Kind::Service } else { Kind::Chart };
+            let kind = if *head == "service" {
+                Kind::Service
+            } else {
+                Kind::Chart
+            };
             resolved
                 .get(kind, name)
                 .map(|decl| {
@@ -577,28 +684,106 @@ mod tests {
         assert_eq!(ctx("nodepool a {}\nser|"), Context::TopLevel);
         assert_eq!(ctx("defaults |"), Context::DefaultsKind);
         assert_eq!(ctx("service b extends |"), Context::Extends(Kind::Service));
-        assert_eq!(ctx("service a {\n  |"), Context::Field { kind: Kind::Service, path: vec![] });
-        assert_eq!(ctx("service a {\n  image = \"x\"\n  res|"), Context::Field { kind: Kind::Service, path: vec![] });
-        assert_eq!(ctx("service a { resources { cpu = 1  |"), Context::Field { kind: Kind::Service, path: path(&["resources"]) });
-        assert_eq!(ctx("service a { autoscale { kafka-lag { |"), Context::Field { kind: Kind::Service, path: path(&["autoscale", "kafka-lag"]) });
-        assert_eq!(ctx("dashboard d { row \"r\" { panel \"p\" { |"), Context::Field { kind: Kind::Dashboard, path: path(&["row", "panel"]) });
-        assert_eq!(ctx("service a { when prod { |"), Context::Field { kind: Kind::Service, path: vec![] });
+        assert_eq!(
+            ctx("service a {\n  |"),
+            Context::Field {
+                kind: Kind::Service,
+                path: vec![]
+            }
+        );
+        assert_eq!(
+            ctx("service a {\n  image = \"x\"\n  res|"),
+            Context::Field {
+                kind: Kind::Service,
+                path: vec![]
+            }
+        );
+        assert_eq!(
+            ctx("service a { resources { cpu = 1  |"),
+            Context::Field {
+                kind: Kind::Service,
+                path: path(&["resources"])
+            }
+        );
+        assert_eq!(
+            ctx("service a { autoscale { kafka-lag { |"),
+            Context::Field {
+                kind: Kind::Service,
+                path: path(&["autoscale", "kafka-lag"])
+            }
+        );
+        assert_eq!(
+            ctx("dashboard d { row \"r\" { panel \"p\" { |"),
+            Context::Field {
+                kind: Kind::Dashboard,
+                path: path(&["row", "panel"])
+            }
+        );
+        assert_eq!(
+            ctx("service a { when prod { |"),
+            Context::Field {
+                kind: Kind::Service,
+                path: vec![]
+            }
+        );
         assert_eq!(ctx("service a { when |"), Context::Env);
-        assert_eq!(ctx("service a { nodepool = |"), Context::Value { kind: Kind::Service, path: path(&["nodepool"]) });
-        assert_eq!(ctx("service a { nodepool = ap|"), Context::Value { kind: Kind::Service, path: path(&["nodepool"]) });
-        assert_eq!(ctx("service a { publishes = [x, |"), Context::Value { kind: Kind::Service, path: path(&["publishes"]) });
-        assert_eq!(ctx("service a {\n  talks-to = [\n    db,\n    |"), Context::Value { kind: Kind::Service, path: path(&["talks-to"]) });
-        assert_eq!(ctx("defaults job { nodepool = |"), Context::Value { kind: Kind::Job, path: path(&["nodepool"]) });
-        assert_eq!(ctx("service a { env = { A = secret.|"), Context::Reference(path(&["secret"])));
-        assert_eq!(ctx("service a { env = { A = secret.db.|"), Context::Reference(path(&["secret", "db"])));
-        assert_eq!(ctx("service a { env = { A = \"${service.api.|"), Context::Reference(path(&["service", "api"])));
+        assert_eq!(
+            ctx("service a { nodepool = |"),
+            Context::Value {
+                kind: Kind::Service,
+                path: path(&["nodepool"])
+            }
+        );
+        assert_eq!(
+            ctx("service a { nodepool = ap|"),
+            Context::Value {
+                kind: Kind::Service,
+                path: path(&["nodepool"])
+            }
+        );
+        assert_eq!(
+            ctx("service a { publishes = [x, |"),
+            Context::Value {
+                kind: Kind::Service,
+                path: path(&["publishes"])
+            }
+        );
+        assert_eq!(
+            ctx("service a {\n  talks-to = [\n    db,\n    |"),
+            Context::Value {
+                kind: Kind::Service,
+                path: path(&["talks-to"])
+            }
+        );
+        assert_eq!(
+            ctx("defaults job { nodepool = |"),
+            Context::Value {
+                kind: Kind::Job,
+                path: path(&["nodepool"])
+            }
+        );
+        assert_eq!(
+            ctx("service a { env = { A = secret.|"),
+            Context::Reference(path(&["secret"]))
+        );
+        assert_eq!(
+            ctx("service a { env = { A = secret.db.|"),
+            Context::Reference(path(&["secret", "db"]))
+        );
+        assert_eq!(
+            ctx("service a { env = { A = \"${service.api.|"),
+            Context::Reference(path(&["service", "api"]))
+        );
         assert_eq!(ctx("service a { env = { A = \"text |"), Context::Nothing);
         assert_eq!(ctx("service a { # nodepool = |"), Context::Nothing);
         assert_eq!(ctx("service a { env = { |"), Context::Nothing);
         assert_eq!(ctx("dashboard d { query = <<EOT\nsum(|"), Context::Nothing);
         assert_eq!(
             ctx("dashboard d { query = <<EOT\nsum\nEOT\n  |"),
-            Context::Field { kind: Kind::Dashboard, path: vec![] }
+            Context::Field {
+                kind: Kind::Dashboard,
+                path: vec![]
+            }
         );
     }
 
@@ -606,25 +791,52 @@ mod tests {
         let offset = text_with_cursor.find('|').expect("cursor");
         let text = text_with_cursor.replace('|', "");
         let project = Project::new(SourceMap::from_strings("/p", &[("a.platform", &text)]));
-        complete(&project, "a.platform", offset).into_iter().map(|i| i.label).collect()
+        complete(&project, "a.platform", offset)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
     }
 
     const BASE: &str = "platform p { repo = \"r\" }\nnodepool app {}\nnodepool db {}\nsecret creds { keys = [user, password] }\nchart pg { profile = postgresql }\nkafka k {}\ntopic orders {}\nenv prod { destination = \"d\" }\n";
 
     #[test]
     fn names_keys_ports_and_fields_are_offered() {
-        assert_eq!(labels(&format!("{BASE}service a {{ nodepool = | }}")), ["app", "db"]);
-        assert_eq!(labels(&format!("{BASE}service a {{ publishes = [|] }}")), ["orders"]);
-        assert_eq!(labels(&format!("{BASE}service a {{ talks-to = [|] }}")), ["a", "pg", "k"]);
-        assert_eq!(labels(&format!("{BASE}service a {{ env = {{ X = secret.| }} }}")), ["creds"]);
-        assert_eq!(labels(&format!("{BASE}service a {{ env = {{ X = secret.creds.| }} }}")), ["user", "password"]);
-        assert_eq!(labels(&format!("{BASE}service a {{ env = {{ X = chart.pg.port.| }} }}")), ["postgresql"]);
+        assert_eq!(
+            labels(&format!("{BASE}service a {{ nodepool = | }}")),
+            ["app", "db"]
+        );
+        assert_eq!(
+            labels(&format!("{BASE}service a {{ publishes = [|] }}")),
+            ["orders"]
+        );
+        assert_eq!(
+            labels(&format!("{BASE}service a {{ talks-to = [|] }}")),
+            ["a", "pg", "k"]
+        );
+        assert_eq!(
+            labels(&format!("{BASE}service a {{ env = {{ X = secret.| }} }}")),
+            ["creds"]
+        );
+        assert_eq!(
+            labels(&format!(
+                "{BASE}service a {{ env = {{ X = secret.creds.| }} }}"
+            )),
+            ["user", "password"]
+        );
+        assert_eq!(
+            labels(&format!(
+                "{BASE}service a {{ env = {{ X = chart.pg.port.| }} }}"
+            )),
+            ["postgresql"]
+        );
         assert_eq!(labels(&format!("{BASE}service a {{ when | }}")), ["prod"]);
         let fields = labels(&format!("{BASE}service a {{ resources {{ | }} }}"));
         assert_eq!(fields, ["cpu", "memory", "when"]);
         let fields = labels(&format!("{BASE}service a {{ | }}"));
         assert!(fields.contains(&"image".to_string()) && fields.contains(&"autoscale".to_string()));
-        assert!(labels(&format!("{BASE}chart c {{ profile = | }}")).contains(&"postgresql".to_string()));
+        assert!(
+            labels(&format!("{BASE}chart c {{ profile = | }}")).contains(&"postgresql".to_string())
+        );
         assert!(labels(&format!("{BASE}|")).contains(&"defaults".to_string()));
     }
 }

@@ -19,7 +19,9 @@ pub fn offset(text: &str, position: Position) -> usize {
             None => return text.len(),
         }
     }
-    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
     let mut units = 0;
     for (i, c) in text[line_start..line_end].char_indices() {
         if units >= position.character as usize {
@@ -48,7 +50,10 @@ pub fn position(text: &str, offset: usize) -> Position {
 
 /// The LSP range of a span of `text`.
 pub fn range(text: &str, span: Span) -> Range {
-    Range { start: position(text, span.start), end: position(text, span.end.max(span.start)) }
+    Range {
+        start: position(text, span.start),
+        end: position(text, span.end.max(span.start)),
+    }
 }
 
 fn unreserved(byte: u8) -> bool {
@@ -74,13 +79,19 @@ pub fn path_from_uri(uri: &Uri) -> Option<PathBuf> {
     let text = uri.as_str();
     let rest = text.strip_prefix("file://")?;
     // `file://host/path` is not a local file; `file:///path` has an empty host.
-    let rest = if rest.starts_with('/') { rest } else { return None };
+    let rest = if rest.starts_with('/') {
+        rest
+    } else {
+        return None;
+    };
     let bytes = rest.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = rest.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = rest
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(byte) = hex {
                 decoded.push(byte);
                 i += 3;
@@ -104,8 +115,26 @@ mod tests {
         let p = position(text, x);
         assert_eq!((p.line, p.character), (1, 8));
         assert_eq!(offset(text, p), x);
-        assert_eq!(offset(text, Position { line: 9, character: 0 }), text.len());
-        assert_eq!(offset(text, Position { line: 0, character: 99 }), 5);
+        assert_eq!(
+            offset(
+                text,
+                Position {
+                    line: 9,
+                    character: 0
+                }
+            ),
+            text.len()
+        );
+        assert_eq!(
+            offset(
+                text,
+                Position {
+                    line: 0,
+                    character: 99
+                }
+            ),
+            5
+        );
     }
 
     #[test]

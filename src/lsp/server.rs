@@ -2,7 +2,9 @@
 //! the open documents, and the reading of a project's other files from disk.
 //! Every request is answered from a fresh `Project` of the document's
 //! directory (open documents' text wins over the disk), so answers never go
-//! stale; a project is a few files, and checking one takes milliseconds.
+//! stale; a project is a few files, and checking one takes milliseconds. A
+//! directory too big to be a project (a home directory) is not read: then
+//! only the open documents in it make up the project.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
@@ -108,9 +110,33 @@ struct Loaded {
     name: String,
 }
 
+/// Directory entries a project may have before the server stops reading the
+/// disk: a document opened in a home directory must not make it walk the disk.
+const MAX_PROJECT_ENTRIES: usize = 20_000;
+
+/// Whether the tree below `root` is small enough to be a project (counted the
+/// way `source::load` walks it: hidden directories, `out/` and `target/` skipped).
+fn small_tree(root: &Path) -> bool {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            entry.depth() == 0
+                || !(entry.file_type().is_dir()
+                    && (name.starts_with('.')
+                        || name == "target"
+                        || (entry.depth() == 1 && name == "out")))
+        });
+    walker.take(MAX_PROJECT_ENTRIES + 1).count() <= MAX_PROJECT_ENTRIES
+}
+
 fn project_name(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
-    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     Some(parts.join("/"))
 }
 
@@ -120,39 +146,59 @@ impl Server {
     fn load(&self, path: &Path) -> Option<Loaded> {
         let root = path.parent()?.to_path_buf();
         let mut files: BTreeMap<String, String> = BTreeMap::new();
-        if let Ok(disk) = crate::source::load(&root) {
-            for file in disk.files {
-                files.insert(file.name, file.text);
+        if small_tree(&root) {
+            if let Ok(disk) = crate::source::load(&root) {
+                for file in disk.files {
+                    files.insert(file.name, file.text);
+                }
             }
         }
         for (open, text) in &self.open {
-            let Some(name) = project_name(&root, open) else { continue };
-            let hidden = name.split('/').any(|part| part.starts_with('.')) || name.starts_with("out/");
+            let Some(name) = project_name(&root, open) else {
+                continue;
+            };
+            let hidden =
+                name.split('/').any(|part| part.starts_with('.')) || name.starts_with("out/");
             if name.ends_with(".platform") && (!hidden || open == path) {
                 files.insert(name, text.clone());
             }
         }
         let name = project_name(&root, path)?;
-        let pairs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
         let project = Project::new(SourceMap::from_strings(&root, &pairs));
-        Some(Loaded { root, project, name })
+        Some(Loaded {
+            root,
+            project,
+            name,
+        })
     }
 
     fn notification(&mut self, notification: Notification) -> Vec<Notification> {
         let path = match notification.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                let Ok(params) = serde_json::from_value::<DidOpenTextDocumentParams>(notification.params) else {
+                let Ok(params) =
+                    serde_json::from_value::<DidOpenTextDocumentParams>(notification.params)
+                else {
                     return Vec::new();
                 };
-                let Some(path) = path_from_uri(&params.text_document.uri) else { return Vec::new() };
+                let Some(path) = path_from_uri(&params.text_document.uri) else {
+                    return Vec::new();
+                };
                 self.open.insert(path.clone(), params.text_document.text);
                 path
             }
             DidChangeTextDocument::METHOD => {
-                let Ok(params) = serde_json::from_value::<DidChangeTextDocumentParams>(notification.params) else {
+                let Ok(params) =
+                    serde_json::from_value::<DidChangeTextDocumentParams>(notification.params)
+                else {
                     return Vec::new();
                 };
-                let Some(path) = path_from_uri(&params.text_document.uri) else { return Vec::new() };
+                let Some(path) = path_from_uri(&params.text_document.uri) else {
+                    return Vec::new();
+                };
                 // Full synchronisation: the last change holds the whole text.
                 if let Some(change) = params.content_changes.into_iter().last() {
                     self.open.insert(path.clone(), change.text);
@@ -160,17 +206,25 @@ impl Server {
                 path
             }
             DidSaveTextDocument::METHOD => {
-                let Ok(params) = serde_json::from_value::<DidSaveTextDocumentParams>(notification.params) else {
+                let Ok(params) =
+                    serde_json::from_value::<DidSaveTextDocumentParams>(notification.params)
+                else {
                     return Vec::new();
                 };
-                let Some(path) = path_from_uri(&params.text_document.uri) else { return Vec::new() };
+                let Some(path) = path_from_uri(&params.text_document.uri) else {
+                    return Vec::new();
+                };
                 path
             }
             DidCloseTextDocument::METHOD => {
-                let Ok(params) = serde_json::from_value::<DidCloseTextDocumentParams>(notification.params) else {
+                let Ok(params) =
+                    serde_json::from_value::<DidCloseTextDocumentParams>(notification.params)
+                else {
                     return Vec::new();
                 };
-                let Some(path) = path_from_uri(&params.text_document.uri) else { return Vec::new() };
+                let Some(path) = path_from_uri(&params.text_document.uri) else {
+                    return Vec::new();
+                };
                 self.open.remove(&path);
                 path
             }
@@ -182,7 +236,9 @@ impl Server {
     /// `publishDiagnostics` for every file of the document's project (empty
     /// for clean files), plus empty ones for files that were dirty before.
     fn publish(&mut self, path: &Path) -> Vec<Notification> {
-        let Some(loaded) = self.load(path) else { return Vec::new() };
+        let Some(loaded) = self.load(path) else {
+            return Vec::new();
+        };
         let sources = &loaded.project.sources;
         let compiled = crate::pipeline::compile(sources);
         let mut by_file: BTreeMap<PathBuf, Vec<lsp_types::Diagnostic>> = sources
@@ -193,19 +249,31 @@ impl Server {
         for diagnostic in &compiled.diagnostics {
             let file = sources.file(diagnostic.primary.span.file);
             let converted = convert(diagnostic, sources, &loaded.root);
-            by_file.entry(loaded.root.join(&file.name)).or_default().push(converted);
+            by_file
+                .entry(loaded.root.join(&file.name))
+                .or_default()
+                .push(converted);
         }
         for stale in std::mem::take(&mut self.dirty) {
             by_file.entry(stale).or_default();
         }
         let mut out = Vec::new();
         for (file, diagnostics) in by_file {
-            let Some(uri) = uri_from_path(&file) else { continue };
+            let Some(uri) = uri_from_path(&file) else {
+                continue;
+            };
             if !diagnostics.is_empty() {
                 self.dirty.insert(file);
             }
-            let params = PublishDiagnosticsParams { uri, diagnostics, version: None };
-            out.push(Notification::new(PublishDiagnostics::METHOD.to_string(), params));
+            let params = PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version: None,
+            };
+            out.push(Notification::new(
+                PublishDiagnostics::METHOD.to_string(),
+                params,
+            ));
         }
         out
     }
@@ -213,8 +281,10 @@ impl Server {
     fn request(&self, request: Request) -> Response {
         let id = request.id.clone();
         let result = match request.method.as_str() {
-            GotoDefinition::METHOD => serde_json::from_value::<GotoDefinitionParams>(request.params)
-                .map(|p| serde_json::to_value(self.definition(&p)).unwrap_or_default()),
+            GotoDefinition::METHOD => {
+                serde_json::from_value::<GotoDefinitionParams>(request.params)
+                    .map(|p| serde_json::to_value(self.definition(&p)).unwrap_or_default())
+            }
             HoverRequest::METHOD => serde_json::from_value::<HoverParams>(request.params)
                 .map(|p| serde_json::to_value(self.hover(&p)).unwrap_or_default()),
             Completion::METHOD => serde_json::from_value::<CompletionParams>(request.params)
@@ -229,7 +299,11 @@ impl Server {
         };
         match result {
             Ok(value) => Response::new_ok(id, value),
-            Err(err) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, err.to_string()),
+            Err(err) => Response::new_err(
+                id,
+                lsp_server::ErrorCode::InvalidParams as i32,
+                err.to_string(),
+            ),
         }
     }
 
@@ -259,7 +333,10 @@ impl Server {
         let target = analysis::locate(tree, offset)?;
         let value = analysis::hover(&loaded.project, &target)?;
         Some(Hover {
-            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            }),
             range: None,
         })
     }
@@ -275,7 +352,10 @@ impl Server {
 fn location(loaded: &Loaded, span: Span) -> Option<Location> {
     let file = loaded.project.sources.file(span.file);
     let uri = uri_from_path(&loaded.root.join(&file.name))?;
-    Some(Location { uri, range: position::range(&file.text, span) })
+    Some(Location {
+        uri,
+        range: position::range(&file.text, span),
+    })
 }
 
 /// A diagnostic as the protocol carries it; help goes into the message,
@@ -294,7 +374,10 @@ fn convert(diagnostic: &Diagnostic, sources: &SourceMap, root: &Path) -> lsp_typ
             let other = sources.file(label.span.file);
             let uri = uri_from_path(&root.join(&other.name))?;
             Some(DiagnosticRelatedInformation {
-                location: Location { uri, range: position::range(&other.text, label.span) },
+                location: Location {
+                    uri,
+                    range: position::range(&other.text, label.span),
+                },
                 message: label.message.clone(),
             })
         })

@@ -34,6 +34,11 @@ macro_rules! schemas {
 const ENTRIES: &[Entry] = schemas![
     (
         "apps/v1",
+        "DaemonSet",
+        "v1.32.0-standalone-strict/daemonset-apps-v1.json"
+    ),
+    (
+        "apps/v1",
         "Deployment",
         "v1.32.0-standalone-strict/deployment-apps-v1.json"
     ),
@@ -56,6 +61,11 @@ const ENTRIES: &[Entry] = schemas![
         "argoproj.io/v1alpha1",
         "ApplicationSet",
         "argoproj.io/applicationset_v1alpha1.json"
+    ),
+    (
+        "autoscaling/v1",
+        "HorizontalPodAutoscaler",
+        "v1.32.0-standalone-strict/horizontalpodautoscaler-autoscaling-v1.json"
     ),
     (
         "autoscaling/v2",
@@ -110,6 +120,16 @@ const ENTRIES: &[Entry] = schemas![
     ),
     (
         "keda.sh/v1alpha1",
+        "ClusterTriggerAuthentication",
+        "keda.sh/clustertriggerauthentication_v1alpha1.json"
+    ),
+    (
+        "keda.sh/v1alpha1",
+        "ScaledJob",
+        "keda.sh/scaledjob_v1alpha1.json"
+    ),
+    (
+        "keda.sh/v1alpha1",
         "ScaledObject",
         "keda.sh/scaledobject_v1alpha1.json"
     ),
@@ -140,6 +160,11 @@ const ENTRIES: &[Entry] = schemas![
     ),
     (
         "monitoring.coreos.com/v1",
+        "PrometheusRule",
+        "monitoring.coreos.com/prometheusrule_v1.json"
+    ),
+    (
+        "monitoring.coreos.com/v1",
         "ServiceMonitor",
         "monitoring.coreos.com/servicemonitor_v1.json"
     ),
@@ -147,6 +172,11 @@ const ENTRIES: &[Entry] = schemas![
         "networking.k8s.io/v1",
         "Ingress",
         "v1.32.0-standalone-strict/ingress-networking-v1.json"
+    ),
+    (
+        "networking.k8s.io/v1",
+        "IngressClass",
+        "v1.32.0-standalone-strict/ingressclass-networking-v1.json"
     ),
     (
         "networking.k8s.io/v1",
@@ -190,14 +220,25 @@ const ENTRIES: &[Entry] = schemas![
     ),
     (
         "v1",
+        "LimitRange",
+        "v1.32.0-standalone-strict/limitrange-v1.json"
+    ),
+    (
+        "v1",
         "Namespace",
         "v1.32.0-standalone-strict/namespace-v1.json"
+    ),
+    (
+        "v1",
+        "PersistentVolumeClaim",
+        "v1.32.0-standalone-strict/persistentvolumeclaim-v1.json"
     ),
     (
         "v1",
         "ResourceQuota",
         "v1.32.0-standalone-strict/resourcequota-v1.json"
     ),
+    ("v1", "Secret", "v1.32.0-standalone-strict/secret-v1.json"),
     ("v1", "Service", "v1.32.0-standalone-strict/service-v1.json"),
     (
         "v1",
@@ -330,6 +371,11 @@ pub fn versions_of(group: &str, kind: &str) -> Vec<&'static str> {
         .filter(|e| e.kind == kind && group_of(e.api_version) == group)
         .map(|e| e.api_version)
         .collect()
+}
+
+/// True when some embedded schema belongs to API `group` ("" for core).
+pub fn knows_group(group: &str) -> bool {
+    ENTRIES.iter().any(|e| group_of(e.api_version) == group)
 }
 
 /// The API group of an apiVersion: `apps` for `apps/v1`, "" for `v1`.
