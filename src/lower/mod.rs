@@ -768,23 +768,25 @@ impl<'r, 'a> Cx<'r, 'a> {
     /// The namespace field, or the platform's default namespace.
     pub(crate) fn namespace(&mut self, fields: &Fields<'_>) -> String {
         match fields.value("namespace") {
-            Some(value) => match &value.kind {
-                ValueKind::Reference(r) if r.segments.len() == 1 => {
-                    let name = r.segments[0].text.clone();
-                    if let Err(why) = ir::DnsLabel::new(&name) {
-                        self.push(
-                            Diagnostic::new(Code::InvalidName, format!("`{name}` is not a valid namespace name: {why}"), value.span, "invalid namespace")
-                                .with_help("namespaces are DNS-1123 labels"),
-                        );
+            Some(value) => {
+                let name = match &value.kind {
+                    ValueKind::Reference(r) if r.segments.len() == 1 => r.segments[0].text.clone(),
+                    ValueKind::String(s) if s.as_plain().is_some() => s.as_plain().unwrap_or_default(),
+                    _ => {
+                        self.mismatch(value, "namespace", "a namespace name");
+                        return self.directory.default_namespace.clone();
                     }
-                    name
+                };
+                // A quoted namespace is checked like a bare one: it becomes a
+                // directory of the output (`apps/NAMESPACE/`).
+                if let Err(why) = ir::DnsLabel::new(&name) {
+                    self.push(
+                        Diagnostic::new(Code::InvalidName, format!("`{name}` is not a valid namespace name: {why}"), value.span, "invalid namespace")
+                            .with_help("namespaces are DNS-1123 labels"),
+                    );
                 }
-                ValueKind::String(s) if s.as_plain().is_some() => s.as_plain().unwrap_or_default(),
-                _ => {
-                    self.mismatch(value, "namespace", "a namespace name");
-                    self.directory.default_namespace.clone()
-                }
-            },
+                name
+            }
             None => self.directory.default_namespace.clone(),
         }
     }

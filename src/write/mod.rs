@@ -160,6 +160,14 @@ pub fn apply(plan: &Plan, out: &Path) -> io::Result<()> {
     if !plan.changes() && out.join(MANIFEST_FILE).exists() {
         return Ok(());
     }
+    // Defence in depth: the checker rejects every name that could climb out
+    // of `out`, but the writer does not rely on it.
+    if let Some(path) = plan.generated.keys().find(|p| !is_plain_relative(p)) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("refusing to write `{path}`: not a plain relative path inside the output directory"),
+        ));
+    }
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
     let name = out.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
@@ -170,6 +178,12 @@ pub fn apply(plan: &Plan, out: &Path) -> io::Result<()> {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// A `/`-joined relative path of ordinary names: no `..`, `.`, empty,
+/// absolute or backslash components.
+fn is_plain_relative(path: &str) -> bool {
+    path.split('/').all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0']))
 }
 
 fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
@@ -274,6 +288,19 @@ mod tests {
         assert!(plan.kept.contains("mine.txt"));
         let forced = super::plan(files(&[("edited.yaml", "c")]), &old, true);
         assert_eq!(forced.actions.get("edited.yaml"), Some(&Action::Update));
+    }
+
+    #[test]
+    fn apply_refuses_paths_that_leave_the_output_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        for bad in ["../escape.yaml", "/etc/x.yaml", "a/../../b.yaml", "a//b.yaml", "./a.yaml", "a\\..\\b"] {
+            let plan = plan(files(&[("ok.yaml", "1"), (bad, "2")]), &OutTree::default(), false);
+            let err = apply(&plan, &out).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad}");
+            assert!(!out.exists(), "{bad}: nothing may be written");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
