@@ -43,7 +43,9 @@ fn changed(files: &[(String, String)], services: usize) -> (Vec<(String, String)
     for i in (0..services).step_by(100) {
         let head = format!("\nservice svc-{i} {{\n");
         for (_, text) in &mut files {
-            let Some(start) = text.find(&head) else { continue };
+            let Some(start) = text.find(&head) else {
+                continue;
+            };
             let end = start + text[start..].find("\n}\n").unwrap();
             let block = text[start..end]
                 .replace(&format!("svc-{i}:1.{}.0", i % 7), &format!("svc-{i}:2.0.0"))
@@ -57,16 +59,25 @@ fn changed(files: &[(String, String)], services: usize) -> (Vec<(String, String)
 }
 
 fn compile(files: &[(String, String)]) -> platc::render::Bundle {
-    let named: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
     let sources = SourceMap::from_strings("bench", &named);
     let compiled = platc::pipeline::compile(&sources);
-    assert!(!compiled.has_errors(), "generated platform has errors: {:?}", compiled.diagnostics.first());
+    assert!(
+        !compiled.has_errors(),
+        "generated platform has errors: {:?}",
+        compiled.diagnostics.first()
+    );
     compiled.bundle.unwrap()
 }
 
 fn main() {
-    let services: usize =
-        std::env::var("PLATC_BENCH_SERVICES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let services: usize = std::env::var("PLATC_BENCH_SERVICES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let old_files = generate::project(services);
     let (new_files, touched) = changed(&old_files, services);
 
@@ -80,7 +91,8 @@ fn main() {
 
     let changes = platc::diff::diff(&old, &new);
     let (diff, diff_min, diff_max) = time(|| platc::diff::diff(&old, &new));
-    let (parsed, ..) = time(|| Tree::from_texts(encoded.iter().map(|(p, t)| (p.as_str(), t.as_str()))));
+    let (parsed, ..) =
+        time(|| Tree::from_texts(encoded.iter().map(|(p, t)| (p.as_str(), t.as_str()))));
     let (on_disk, ..) = time(|| {
         let old = Tree::from_texts(encoded.iter().map(|(p, t)| (p.as_str(), t.as_str())));
         platc::diff::diff(&old, &new)
@@ -91,13 +103,32 @@ fn main() {
         "diff, {services} services ({touched} changed), {objects} files, {} object changes, medians of {RUNS} runs",
         changes.objects.len()
     );
-    println!("  compile (baseline)           {:>9.1} ms  (min {:.1}, max {:.1})", ms(build), ms(build_min), ms(build_max));
-    println!("  diff of two renders          {:>9.1} ms  (min {:.1}, max {:.1})", ms(diff), ms(diff_min), ms(diff_max));
+    println!(
+        "  compile (baseline)           {:>9.1} ms  (min {:.1}, max {:.1})",
+        ms(build),
+        ms(build_min),
+        ms(build_max)
+    );
+    println!(
+        "  diff of two renders          {:>9.1} ms  (min {:.1}, max {:.1})",
+        ms(diff),
+        ms(diff_min),
+        ms(diff_max)
+    );
     println!("  parse the old tree's YAML    {:>9.1} ms", ms(parsed));
     println!("  parse + diff (--out)         {:>9.1} ms", ms(on_disk));
-    println!("  markdown report              {:>9} chars", markdown.chars().count());
-    println!("  ratio diff / compile         {:>9.3}x", diff.as_secs_f64() / build.as_secs_f64());
-    println!("  ratio parse + diff / compile {:>9.3}x", on_disk.as_secs_f64() / build.as_secs_f64());
+    println!(
+        "  markdown report              {:>9} chars",
+        markdown.chars().count()
+    );
+    println!(
+        "  ratio diff / compile         {:>9.3}x",
+        diff.as_secs_f64() / build.as_secs_f64()
+    );
+    println!(
+        "  ratio parse + diff / compile {:>9.3}x",
+        on_disk.as_secs_f64() / build.as_secs_f64()
+    );
 }
 
 fn ms(d: Duration) -> f64 {

@@ -29,7 +29,10 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, Durati
 }
 
 fn main() {
-    let services: usize = std::env::var("PLATC_BENCH_SERVICES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let services: usize = std::env::var("PLATC_BENCH_SERVICES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
     generate::write_project(dir.path(), services).unwrap();
     let runs = 7;
@@ -40,17 +43,40 @@ fn main() {
     let (parse, ..) = time(runs, || platc::parse::parse_all(&sources.files));
     let (check, check_min, check_max) = time(runs, || {
         let checked = platc::pipeline::check(&sources);
-        assert!(!checked.has_errors(), "generated platform has errors: {:?}", checked.diagnostics.first());
+        assert!(
+            !checked.has_errors(),
+            "generated platform has errors: {:?}",
+            checked.diagnostics.first()
+        );
         checked
     });
-    let (total, ..) = time(runs, || platc::pipeline::check(&platc::source::load(dir.path()).unwrap()));
+    let (total, ..) = time(runs, || {
+        platc::pipeline::check(&platc::source::load(dir.path()).unwrap())
+    });
 
-    println!("front end, {services} services, {} files, {:.1} MB, medians of {runs} runs", sources.files.len(), bytes as f64 / 1e6);
-    println!("  read files (baseline)     {:>9.1} ms  (min {:.1}, max {:.1})", ms(read), ms(read_min), ms(read_max));
+    println!(
+        "front end, {services} services, {} files, {:.1} MB, medians of {runs} runs",
+        sources.files.len(),
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  read files (baseline)     {:>9.1} ms  (min {:.1}, max {:.1})",
+        ms(read),
+        ms(read_min),
+        ms(read_max)
+    );
     println!("  parse only                {:>9.1} ms", ms(parse));
-    println!("  parse + resolve + check   {:>9.1} ms  (min {:.1}, max {:.1})", ms(check), ms(check_min), ms(check_max));
+    println!(
+        "  parse + resolve + check   {:>9.1} ms  (min {:.1}, max {:.1})",
+        ms(check),
+        ms(check_min),
+        ms(check_max)
+    );
     println!("  read + check (validate)   {:>9.1} ms", ms(total));
-    println!("  ratio check / read        {:>9.1}x", check.as_secs_f64() / read.as_secs_f64());
+    println!(
+        "  ratio check / read        {:>9.1}x",
+        check.as_secs_f64() / read.as_secs_f64()
+    );
 }
 
 fn ms(d: Duration) -> f64 {

@@ -37,13 +37,23 @@ chart monitoring { profile = kube-prometheus-stack  namespace = monitoring }
 "#,
     );
     for pool in 0..4 {
-        let _ = writeln!(head, "nodepool pool-{pool} {{ count = {}  labels = {{ tier = \"t{pool}\" }} }}", 3 + pool);
+        let _ = writeln!(
+            head,
+            "nodepool pool-{pool} {{ count = {}  labels = {{ tier = \"t{pool}\" }} }}",
+            3 + pool
+        );
     }
     for ns in 0..20 {
-        let _ = writeln!(head, "secret db-{ns} {{ namespace = ns-{ns}  keys = [password] }}");
+        let _ = writeln!(
+            head,
+            "secret db-{ns} {{ namespace = ns-{ns}  keys = [password] }}"
+        );
     }
     for topic in 0..services.div_ceil(10) {
-        let _ = writeln!(head, "topic topic-{topic} {{ partitions = 6  replicas = 3  retention = 7d }}");
+        let _ = writeln!(
+            head,
+            "topic topic-{topic} {{ partitions = 6  replicas = 3  retention = 7d }}"
+        );
     }
     files.push(("platform.platform".to_string(), head));
     for chunk in 0..services.div_ceil(PER_FILE) {

@@ -167,7 +167,10 @@ impl Number {
     /// The magnitude as an exact fraction `mantissa / 10^scale`, or `None`
     /// when it does not fit in 128 bits.
     pub fn decimal(&self) -> Option<(i128, u32)> {
-        let (int, frac) = self.magnitude.split_once('.').unwrap_or((&self.magnitude, ""));
+        let (int, frac) = self
+            .magnitude
+            .split_once('.')
+            .unwrap_or((&self.magnitude, ""));
         let scale = u32::try_from(frac.len()).ok()?;
         let digits = format!("{int}{frac}");
         digits.parse::<i128>().ok().map(|m| (m, scale))
@@ -236,7 +239,11 @@ pub struct Reference {
 impl Reference {
     /// The reference as written.
     pub fn dotted(&self) -> String {
-        self.segments.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(".")
+        self.segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(".")
     }
 
     /// The bare name, when the reference is one word.

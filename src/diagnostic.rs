@@ -111,7 +111,10 @@ pub struct Label {
 impl Label {
     /// A label on `span` saying `message`.
     pub fn new(span: Span, message: impl Into<String>) -> Self {
-        Self { span, message: message.into() }
+        Self {
+            span,
+            message: message.into(),
+        }
     }
 }
 
@@ -130,7 +133,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with the code's default severity.
-    pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn new(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Self {
             code,
             severity: code.severity(),
@@ -174,8 +182,12 @@ impl Diagnostic {
 /// fires identically in several environments is reported once).
 pub fn sort_and_dedupe(diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
-        (a.primary.span, a.code, &a.message, &a.secondary)
-            .cmp(&(b.primary.span, b.code, &b.message, &b.secondary))
+        (a.primary.span, a.code, &a.message, &a.secondary).cmp(&(
+            b.primary.span,
+            b.code,
+            &b.message,
+            &b.secondary,
+        ))
     });
     diagnostics.dedup();
 }
@@ -210,13 +222,22 @@ pub fn report(
             // a million diagnostics in one big file must still finish.
             let mut indexes = std::collections::BTreeMap::new();
             for diagnostic in diagnostics {
-                writeln!(out, "{}", to_json_indexed(diagnostic, sources, &mut indexes))?;
+                writeln!(
+                    out,
+                    "{}",
+                    to_json_indexed(diagnostic, sources, &mut indexes)
+                )?;
             }
         }
         Format::Human { color, width } => {
-            let theme =
-                if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-            let handler = GraphicalReportHandler::new_themed(theme).with_width(width).with_links(false);
+            let theme = if color {
+                GraphicalTheme::unicode()
+            } else {
+                GraphicalTheme::unicode_nocolor()
+            };
+            let handler = GraphicalReportHandler::new_themed(theme)
+                .with_width(width)
+                .with_links(false);
             // Rendering one report costs time in the size of its file, so a
             // run with a million diagnostics would never end: show the first
             // `MAX_HUMAN_REPORTS`, count the rest.
@@ -230,7 +251,11 @@ pub fn report(
             }
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             let warnings = diagnostics.len() - errors;
-            if let Some(hidden) = diagnostics.len().checked_sub(MAX_HUMAN_REPORTS).filter(|n| *n > 0) {
+            if let Some(hidden) = diagnostics
+                .len()
+                .checked_sub(MAX_HUMAN_REPORTS)
+                .filter(|n| *n > 0)
+            {
                 writeln!(out, "… and {hidden} more not shown (`platc validate --format json` lists every one)")?;
             }
             if !diagnostics.is_empty() {
@@ -244,7 +269,11 @@ pub fn report(
 /// `2 errors, 1 warning`.
 pub fn summary_line(errors: usize, warnings: usize) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// 1-based line and column (columns count Unicode scalar values) of a byte offset.
@@ -269,15 +298,25 @@ impl LineIndex {
 
     fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
-        let line_starts =
-            std::iter::once(0).chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect();
+        let line_starts = std::iter::once(0)
+            .chain(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
         let mut block_chars = vec![0];
         let mut chars = 0;
         for block in bytes.chunks(Self::BLOCK) {
             chars += block.iter().filter(|b| !is_continuation(**b)).count();
             block_chars.push(chars);
         }
-        Self { line_starts, block_chars }
+        Self {
+            line_starts,
+            block_chars,
+        }
     }
 
     /// Characters in `text[..offset]`.
@@ -292,7 +331,10 @@ impl LineIndex {
         let offset = floor_char_boundary(text, offset.min(text.len()));
         let line = self.line_starts.partition_point(|start| *start <= offset);
         let line_start = self.line_starts[line - 1];
-        (line, self.chars_before(text, offset) - self.chars_before(text, line_start) + 1)
+        (
+            line,
+            self.chars_before(text, offset) - self.chars_before(text, line_start) + 1,
+        )
     }
 }
 
@@ -342,7 +384,10 @@ fn to_json_indexed(
 ) -> String {
     let mut position = |span_file, offset| {
         let text = &sources.file(span_file).text;
-        indexes.entry(span_file).or_insert_with(|| LineIndex::new(text)).line_column(text, offset)
+        indexes
+            .entry(span_file)
+            .or_insert_with(|| LineIndex::new(text))
+            .line_column(text, offset)
     };
     let file = sources.file(diagnostic.primary.span.file);
     let (line, column) = position(file.id, diagnostic.primary.span.start);
@@ -353,7 +398,12 @@ fn to_json_indexed(
         .map(|label| {
             let other = sources.file(label.span.file);
             let (line, column) = position(other.id, label.span.start);
-            JsonRelated { file: &other.name, line, column, message: &label.message }
+            JsonRelated {
+                file: &other.name,
+                line,
+                column,
+                message: &label.message,
+            }
         })
         .collect();
     let json = JsonDiagnostic {
@@ -456,7 +506,9 @@ impl miette::Diagnostic for Shown {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -471,7 +523,9 @@ impl miette::Diagnostic for Shown {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -493,14 +547,20 @@ mod tests {
         let text = format!("{}\né😀x\n\n{}ü\n", "ab".repeat(200), "ç".repeat(300));
         let index = LineIndex::new(&text);
         for offset in 0..=text.len() + 3 {
-            assert_eq!(index.line_column(&text, offset), line_column(&text, offset), "offset {offset}");
+            assert_eq!(
+                index.line_column(&text, offset),
+                line_column(&text, offset),
+                "offset {offset}"
+            );
         }
     }
 
     #[test]
     fn code_names_are_kebab_case_and_unique() {
         let mut names: Vec<_> = Code::ALL.iter().map(|c| c.name()).collect();
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
+        assert!(names
+            .iter()
+            .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '-')));
         names.sort_unstable();
         let before = names.len();
         names.dedup();

@@ -124,27 +124,45 @@ pub struct Field {
 }
 
 const fn attr(name: &'static str) -> Field {
-    Field { name, shape: Shape::Attr }
+    Field {
+        name,
+        shape: Shape::Attr,
+    }
 }
 
 const fn attr_none(name: &'static str) -> Field {
-    Field { name, shape: Shape::AttrNoneValue }
+    Field {
+        name,
+        shape: Shape::AttrNoneValue,
+    }
 }
 
 const fn block(name: &'static str, fields: &'static [Field]) -> Field {
-    Field { name, shape: Shape::Block(fields) }
+    Field {
+        name,
+        shape: Shape::Block(fields),
+    }
 }
 
 const fn multi(name: &'static str, fields: &'static [Field]) -> Field {
-    Field { name, shape: Shape::Multi(fields) }
+    Field {
+        name,
+        shape: Shape::Multi(fields),
+    }
 }
 
 const fn free(name: &'static str) -> Field {
-    Field { name, shape: Shape::Free }
+    Field {
+        name,
+        shape: Shape::Free,
+    }
 }
 
 const fn named(name: &'static str, fields: &'static [Field]) -> Field {
-    Field { name, shape: Shape::Named(fields) }
+    Field {
+        name,
+        shape: Shape::Named(fields),
+    }
 }
 
 /// Looks a field up by name.
@@ -170,8 +188,13 @@ const ENV: &[Field] = &[attr("destination"), attr("revision"), attr("auto-sync")
 
 const CAPACITY: &[Field] = &[attr("cpu"), attr("memory")];
 
-const NODEPOOL: &[Field] =
-    &[attr("count"), attr("labels"), attr("taints"), attr("ports"), block("capacity", CAPACITY)];
+const NODEPOOL: &[Field] = &[
+    attr("count"),
+    attr("labels"),
+    attr("taints"),
+    attr("ports"),
+    block("capacity", CAPACITY),
+];
 
 const QUOTA: &[Field] = &[attr("cpu"), attr("memory"), attr("pods")];
 
@@ -181,21 +204,41 @@ const SECRET: &[Field] = &[attr("namespace"), attr("keys")];
 
 const RESOURCES: &[Field] = &[attr("cpu"), attr("memory")];
 
-const HEALTH: &[Field] = &[attr("liveness"), attr("readiness"), attr("startup"), attr("port")];
+const HEALTH: &[Field] = &[
+    attr("liveness"),
+    attr("readiness"),
+    attr("startup"),
+    attr("port"),
+];
 
 const KAFKA_LAG: &[Field] = &[attr("topic"), attr("group"), attr("threshold")];
 
-const AUTOSCALE: &[Field] =
-    &[attr("min"), attr("max"), attr("cpu"), attr("memory"), block("kafka-lag", KAFKA_LAG)];
+const AUTOSCALE: &[Field] = &[
+    attr("min"),
+    attr("max"),
+    attr("cpu"),
+    attr("memory"),
+    block("kafka-lag", KAFKA_LAG),
+];
 
-const INGRESS: &[Field] = &[attr("host"), attr("port"), attr("path"), attr("tls"), attr("class")];
+const INGRESS: &[Field] = &[
+    attr("host"),
+    attr("port"),
+    attr("path"),
+    attr("tls"),
+    attr("class"),
+];
 
 const METRICS: &[Field] = &[attr("port"), attr("path"), attr("interval")];
 
 const VOLUME: &[Field] = &[attr("mount"), attr("size")];
 
-const SECURITY: &[Field] =
-    &[attr("run-as-user"), attr("read-only-root"), attr("capabilities"), attr("host-network")];
+const SECURITY: &[Field] = &[
+    attr("run-as-user"),
+    attr("read-only-root"),
+    attr("capabilities"),
+    attr("host-network"),
+];
 
 /// Fields services and jobs share.
 macro_rules! workload_fields {
@@ -258,11 +301,21 @@ const KAFKA: &[Field] = &[
     block("resources", RESOURCES),
 ];
 
-const TOPIC: &[Field] =
-    &[attr("kafka"), attr("name"), attr("partitions"), attr("replicas"), attr("retention"), attr("config")];
+const TOPIC: &[Field] = &[
+    attr("kafka"),
+    attr("name"),
+    attr("partitions"),
+    attr("replicas"),
+    attr("retention"),
+    attr("config"),
+];
 
-const RULE: &[Field] =
-    &[attr("api-groups"), attr("resources"), attr("verbs"), attr("resource-names")];
+const RULE: &[Field] = &[
+    attr("api-groups"),
+    attr("resources"),
+    attr("verbs"),
+    attr("resource-names"),
+];
 
 const ROLE: &[Field] = &[
     attr("access"),
@@ -298,5 +351,10 @@ const DASHBOARD: &[Field] = &[
     multi("panel", PANEL),
 ];
 
-const RESOURCE: &[Field] =
-    &[attr("api-version"), attr("kind"), attr("namespace"), attr("body"), free("spec")];
+const RESOURCE: &[Field] = &[
+    attr("api-version"),
+    attr("kind"),
+    attr("namespace"),
+    attr("body"),
+    free("spec"),
+];

@@ -7,5 +7,10 @@ mod cli;
 
 fn main() -> ExitCode {
     let color = std::io::stderr().is_terminal();
-    cli::run(std::env::args_os().collect(), &mut std::io::stdout(), &mut std::io::stderr(), color)
+    cli::run(
+        std::env::args_os().collect(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+        color,
+    )
 }

@@ -46,12 +46,19 @@ pub fn check_with(sources: &SourceMap, load: LoadAssets<'_>) -> Checked {
     // value problems too; declarations that failed to resolve are skipped.
     let views = crate::lower::lower(&resolved, sources, &assets, &mut diagnostics);
     sort_and_dedupe(&mut diagnostics);
-    let views = if diagnostics.iter().any(Diagnostic::is_error) { BTreeMap::new() } else { views };
+    let views = if diagnostics.iter().any(Diagnostic::is_error) {
+        BTreeMap::new()
+    } else {
+        views
+    };
     Checked { views, diagnostics }
 }
 
 /// Project-relative paths of every `file("…")` argument that stays inside the project.
-fn asset_paths(sources: &SourceMap, files: &[(crate::span::FileId, ast::File)]) -> BTreeSet<String> {
+fn asset_paths(
+    sources: &SourceMap,
+    files: &[(crate::span::FileId, ast::File)],
+) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for (id, file) in files {
         let from = &sources.file(*id).name;
@@ -84,7 +91,9 @@ fn collect_value(value: &ast::Value, from: &str, out: &mut BTreeSet<String>) {
             }
         }
         ValueKind::List(items) => items.iter().for_each(|v| collect_value(v, from, out)),
-        ValueKind::Map(entries) => entries.iter().for_each(|e| collect_value(&e.value, from, out)),
+        ValueKind::Map(entries) => entries
+            .iter()
+            .for_each(|e| collect_value(&e.value, from, out)),
         _ => {}
     }
 }
@@ -114,7 +123,9 @@ pub fn compile(sources: &SourceMap) -> Compiled {
 
 /// `compile`, keeping only the base and `env`'s view when `env` is given.
 pub fn compile_for(sources: &SourceMap, env: Option<&str>) -> Compiled {
-    compile_with(sources, env, &|paths| source::load_assets(&sources.root, paths))
+    compile_with(sources, env, &|paths| {
+        source::load_assets(&sources.root, paths)
+    })
 }
 
 /// `compile_for`, with the `file()` assets read by `load` instead of from the
@@ -122,15 +133,30 @@ pub fn compile_for(sources: &SourceMap, env: Option<&str>) -> Compiled {
 pub fn compile_with(sources: &SourceMap, env: Option<&str>, load: LoadAssets<'_>) -> Compiled {
     let checked = check_with(sources, load);
     if checked.has_errors() {
-        return Compiled { env_error: Ok(()), bundle: None, diagnostics: checked.diagnostics };
+        return Compiled {
+            env_error: Ok(()),
+            bundle: None,
+            diagnostics: checked.diagnostics,
+        };
     }
     let mut diagnostics = checked.diagnostics;
     let mut views = checked.views;
     if let Some(env) = env {
         if !views.contains_key(&Some(env.to_string())) {
             let declared: Vec<String> = views.keys().flatten().cloned().collect();
-            let message = format!("unknown environment `{env}`; declared: {}", if declared.is_empty() { "none".to_string() } else { declared.join(", ") });
-            return Compiled { env_error: Err(message), bundle: None, diagnostics };
+            let message = format!(
+                "unknown environment `{env}`; declared: {}",
+                if declared.is_empty() {
+                    "none".to_string()
+                } else {
+                    declared.join(", ")
+                }
+            );
+            return Compiled {
+                env_error: Err(message),
+                bundle: None,
+                diagnostics,
+            };
         }
         views.retain(|k, _| k.is_none() || k.as_deref() == Some(env));
         for view in views.values_mut() {
@@ -142,5 +168,9 @@ pub fn compile_with(sources: &SourceMap, env: Option<&str>, load: LoadAssets<'_>
     crate::validate::validate(&bundle, &mut diagnostics);
     sort_and_dedupe(&mut diagnostics);
     let failed = diagnostics.iter().any(Diagnostic::is_error);
-    Compiled { env_error: Ok(()), bundle: (!failed).then_some(bundle), diagnostics }
+    Compiled {
+        env_error: Ok(()),
+        bundle: (!failed).then_some(bundle),
+        diagnostics,
+    }
 }

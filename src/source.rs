@@ -47,7 +47,10 @@ impl SourceMap {
                 text: (*text).to_string(),
             })
             .collect();
-        Self { root: root.into(), files }
+        Self {
+            root: root.into(),
+            files,
+        }
     }
 
     /// The file with this id.
@@ -68,9 +71,18 @@ fn file_id(index: usize) -> FileId {
 pub enum LoadError {
     NotFound(PathBuf),
     NoSources(PathBuf),
-    Io { path: PathBuf, error: std::io::Error },
-    NotUtf8 { path: PathBuf, offset: usize },
-    TooLarge { path: PathBuf, bytes: u64 },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    NotUtf8 {
+        path: PathBuf,
+        offset: usize,
+    },
+    TooLarge {
+        path: PathBuf,
+        bytes: u64,
+    },
 }
 
 impl fmt::Display for LoadError {
@@ -106,12 +118,17 @@ impl std::error::Error for LoadError {}
 pub fn load(path: &Path) -> Result<SourceMap, LoadError> {
     let meta = std::fs::metadata(path).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound(path.to_path_buf()),
-        _ => LoadError::Io { path: path.to_path_buf(), error },
+        _ => LoadError::Io {
+            path: path.to_path_buf(),
+            error,
+        },
     })?;
     let (root, paths) = if meta.is_dir() {
         (path.to_path_buf(), discover(path)?)
     } else {
-        let root = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let root = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         (root, vec![path.to_path_buf()])
     };
     if paths.is_empty() {
@@ -121,7 +138,11 @@ pub fn load(path: &Path) -> Result<SourceMap, LoadError> {
     for (i, file) in paths.iter().enumerate() {
         let text = read_source(file)?;
         let name = relative_name(&root, file);
-        files.push(SourceFile { id: file_id(i), name, text });
+        files.push(SourceFile {
+            id: file_id(i),
+            name,
+            text,
+        });
     }
     Ok(SourceMap { root, files })
 }
@@ -147,10 +168,18 @@ fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
         });
     for entry in walker {
         let entry = entry.map_err(|error| {
-            let path = error.path().map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
-            LoadError::Io { path, error: error.into() }
+            let path = error
+                .path()
+                .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+            LoadError::Io {
+                path,
+                error: error.into(),
+            }
         })?;
-        let is_source = entry.path().extension().is_some_and(|ext| ext == "platform");
+        let is_source = entry
+            .path()
+            .extension()
+            .is_some_and(|ext| ext == "platform");
         if is_source && !entry.file_type().is_dir() {
             found.push(entry.into_path());
         }
@@ -160,10 +189,18 @@ fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 }
 
 fn read_source(path: &Path) -> Result<String, LoadError> {
-    let io = |error| LoadError::Io { path: path.to_path_buf(), error };
+    let io = |error| LoadError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
     let bytes = match read_limited(path).map_err(io)? {
         Limited::Bytes(bytes) => bytes,
-        Limited::TooLarge(bytes) => return Err(LoadError::TooLarge { path: path.to_path_buf(), bytes }),
+        Limited::TooLarge(bytes) => {
+            return Err(LoadError::TooLarge {
+                path: path.to_path_buf(),
+                bytes,
+            })
+        }
     };
     String::from_utf8(bytes).map_err(|error| LoadError::NotUtf8 {
         path: path.to_path_buf(),
@@ -186,13 +223,18 @@ fn read_limited(path: &Path) -> std::io::Result<Limited> {
     use std::io::Read as _;
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Ok(Limited::TooLarge(meta.len()));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Ok(Limited::TooLarge(bytes.len() as u64));
     }
@@ -202,7 +244,10 @@ fn read_limited(path: &Path) -> std::io::Result<Limited> {
 /// `file` relative to `root`, `/`-joined whatever the host separator.
 fn relative_name(root: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(root).unwrap_or(file);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The project-relative path of `file()`'s argument `arg`, written in the
@@ -232,7 +277,10 @@ pub fn project_path(from: &str, arg: &str) -> Option<String> {
 /// Reads the files named by `file()` calls (`paths` are project-relative, as
 /// `project_path` returns them). Symlinks that lead outside the project are
 /// refused, like `..`.
-pub fn load_assets(root: &Path, paths: &std::collections::BTreeSet<String>) -> std::collections::BTreeMap<String, Result<String, String>> {
+pub fn load_assets(
+    root: &Path,
+    paths: &std::collections::BTreeSet<String>,
+) -> std::collections::BTreeMap<String, Result<String, String>> {
     let canonical_root = root.canonicalize().ok();
     paths
         .iter()
@@ -247,10 +295,15 @@ pub fn load_assets(root: &Path, paths: &std::collections::BTreeSet<String>) -> s
                 }
                 let bytes = match read_limited(&canonical).map_err(|e| e.to_string())? {
                     Limited::Bytes(bytes) => bytes,
-                    Limited::TooLarge(_) => return Err(format!("it is larger than {MAX_FILE_BYTES} bytes")),
+                    Limited::TooLarge(_) => {
+                        return Err(format!("it is larger than {MAX_FILE_BYTES} bytes"))
+                    }
                 };
                 String::from_utf8(bytes).map_err(|e| {
-                    format!("it is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
+                    format!(
+                        "it is not valid UTF-8 (first bad byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    )
                 })
             })();
             (relative.clone(), result)
@@ -268,7 +321,10 @@ pub fn assets_from_map(
     paths
         .iter()
         .map(|path| {
-            let text = files.get(path).cloned().ok_or_else(|| "no such file".to_string());
+            let text = files
+                .get(path)
+                .cloned()
+                .ok_or_else(|| "no such file".to_string());
             (path.clone(), text)
         })
         .collect()
@@ -280,8 +336,14 @@ mod tests {
 
     #[test]
     fn project_path_resolves_relative_to_the_source_file() {
-        assert_eq!(project_path("apps/spark.platform", "manifests/x.yaml"), Some("apps/manifests/x.yaml".into()));
-        assert_eq!(project_path("apps/spark.platform", "../x.yaml"), Some("x.yaml".into()));
+        assert_eq!(
+            project_path("apps/spark.platform", "manifests/x.yaml"),
+            Some("apps/manifests/x.yaml".into())
+        );
+        assert_eq!(
+            project_path("apps/spark.platform", "../x.yaml"),
+            Some("x.yaml".into())
+        );
     }
 
     #[test]

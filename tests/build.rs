@@ -18,13 +18,25 @@ fn compile_dir(dir: &Path) -> BTreeMap<String, String> {
 
 fn compile(sources: &SourceMap, what: &Path) -> BTreeMap<String, String> {
     let compiled = platc::pipeline::compile(sources);
-    let errors: Vec<_> = compiled.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code, d.message)).collect();
-    assert!(errors.is_empty(), "{} has errors: {errors:#?}", what.display());
+    let errors: Vec<_> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} has errors: {errors:#?}",
+        what.display()
+    );
     compiled.bundle.expect("no errors, so a bundle").encode()
 }
 
 fn tree_text(files: &BTreeMap<String, String>) -> String {
-    files.iter().map(|(path, text)| format!("//// {path}\n{text}")).collect()
+    files
+        .iter()
+        .map(|(path, text)| format!("//// {path}\n{text}"))
+        .collect()
 }
 
 fn root() -> PathBuf {
@@ -54,14 +66,27 @@ fn examples() -> Vec<PathBuf> {
 #[test]
 fn committed_example_output_is_fresh() {
     for dir in examples() {
-        let name = dir.file_name().and_then(|n| n.to_str()).expect("name").to_string();
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .to_string();
         let fresh = compile_dir(&dir);
         let out = root().join("out").join(&name);
         let tree = platc::write::read_out_tree(&out).expect("out tree readable");
-        let committed: BTreeMap<String, String> =
-            tree.files.into_iter().map(|(p, b)| (p, String::from_utf8(b).expect("utf-8"))).collect();
-        let stale: Vec<&String> = fresh.keys().filter(|p| committed.get(*p) != fresh.get(*p)).collect();
-        let extra: Vec<&String> = committed.keys().filter(|p| !fresh.contains_key(*p)).collect();
+        let committed: BTreeMap<String, String> = tree
+            .files
+            .into_iter()
+            .map(|(p, b)| (p, String::from_utf8(b).expect("utf-8")))
+            .collect();
+        let stale: Vec<&String> = fresh
+            .keys()
+            .filter(|p| committed.get(*p) != fresh.get(*p))
+            .collect();
+        let extra: Vec<&String> = committed
+            .keys()
+            .filter(|p| !fresh.contains_key(*p))
+            .collect();
         assert!(
             stale.is_empty() && extra.is_empty(),
             "out/{name} is stale (run `cargo run -- build examples/{name} --out out/{name}`): changed {stale:?}, extra {extra:?}"
@@ -85,8 +110,16 @@ fn output_does_not_depend_on_file_or_declaration_order() {
         blocks.reverse();
         let merged = blocks.join("\n\n");
         // file() paths are relative to the source file: keep the merged file at the root.
-        let shuffled = SourceMap { root: sources.root.clone(), files: SourceMap::from_strings(".", &[("all.platform", merged.as_str())]).files };
-        assert_eq!(compile(&shuffled, &dir), reference, "{} depends on declaration order", dir.display());
+        let shuffled = SourceMap {
+            root: sources.root.clone(),
+            files: SourceMap::from_strings(".", &[("all.platform", merged.as_str())]).files,
+        };
+        assert_eq!(
+            compile(&shuffled, &dir),
+            reference,
+            "{} depends on declaration order",
+            dir.display()
+        );
         // And twice in a row gives the same bytes.
         assert_eq!(compile(&sources, &dir), reference);
     }
@@ -98,10 +131,23 @@ fn build_then_plan_again_finds_nothing_to_change() {
     for dir in examples() {
         let out = tmp.path().join(dir.file_name().expect("name"));
         let files = compile_dir(&dir);
-        let plan = platc::write::plan(files.clone(), &platc::write::read_out_tree(&out).expect("read"), false);
+        let plan = platc::write::plan(
+            files.clone(),
+            &platc::write::read_out_tree(&out).expect("read"),
+            false,
+        );
         platc::write::apply(&plan, &out).expect("write");
-        let again = platc::write::plan(files, &platc::write::read_out_tree(&out).expect("read"), false);
-        assert!(!again.changes(), "{}: a second build would change {:?}", dir.display(), again.actions);
+        let again = platc::write::plan(
+            files,
+            &platc::write::read_out_tree(&out).expect("read"),
+            false,
+        );
+        assert!(
+            !again.changes(),
+            "{}: a second build would change {:?}",
+            dir.display(),
+            again.actions
+        );
     }
 }
 
@@ -109,7 +155,10 @@ fn build_then_plan_again_finds_nothing_to_change() {
 fn no_secret_objects_or_values_in_any_output() {
     for dir in examples() {
         for (path, text) in compile_dir(&dir) {
-            assert!(!text.contains("kind: Secret\n"), "{path} renders a Secret object");
+            assert!(
+                !text.contains("kind: Secret\n"),
+                "{path} renders a Secret object"
+            );
             assert!(!text.contains("stringData"), "{path} carries stringData");
         }
     }

@@ -72,15 +72,22 @@ service worker {
 }
 "#;
 
-const CONFIG: &str = "data:\n  API_TOKEN: abc123\n  settings.env: |\n    LOG_LEVEL=info\n    SMTP_PASSWORD=s3cret\n";
+const CONFIG: &str =
+    "data:\n  API_TOKEN: abc123\n  settings.env: |\n    LOG_LEVEL=info\n    SMTP_PASSWORD=s3cret\n";
 
 /// Renders a project of one `.platform` file and its `config.yaml` asset, in memory.
 fn render(platform: &str, config: &str) -> Tree {
     let sources = SourceMap::from_strings("project", &[("platform.platform", platform)]);
     let assets: BTreeMap<String, String> = [("config.yaml".to_string(), config.to_string())].into();
-    let load = |paths: &std::collections::BTreeSet<String>| platc::source::assets_from_map(&assets, paths);
+    let load =
+        |paths: &std::collections::BTreeSet<String>| platc::source::assets_from_map(&assets, paths);
     let compiled = platc::pipeline::compile_with(&sources, None, &load);
-    let errors: Vec<String> = compiled.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+    let errors: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     Tree::from(compiled.bundle.expect("no errors, so a bundle"))
 }
@@ -100,13 +107,22 @@ fn report(changes: &Changeset) -> String {
     format!(
         "----- text\n{}----- markdown\n{}----- json\n{}",
         format::render(changes, Format::Text { color: false }),
-        format::render(changes, Format::Markdown { max_size: format::DEFAULT_MAX_SIZE }),
+        format::render(
+            changes,
+            Format::Markdown {
+                max_size: format::DEFAULT_MAX_SIZE
+            }
+        ),
         format::render(changes, Format::Json),
     )
 }
 
 fn lines(changes: &Changeset) -> Vec<String> {
-    changes.objects.iter().map(platc::diff::ObjectChange::summary_line).collect()
+    changes
+        .objects
+        .iter()
+        .map(platc::diff::ObjectChange::summary_line)
+        .collect()
 }
 
 #[test]
@@ -114,7 +130,11 @@ fn replica_bump() {
     let new = edit(BASE, "replicas  = 1\n", "replicas  = 2\n");
     let changes = changes((BASE, CONFIG), (&new, CONFIG));
     // Two replicas get a PodDisruptionBudget in the base; prod had its own.
-    assert!(lines(&changes).contains(&"~ apps/shop Deployment/api".to_string()), "{:#?}", lines(&changes));
+    assert!(
+        lines(&changes).contains(&"~ apps/shop Deployment/api".to_string()),
+        "{:#?}",
+        lines(&changes)
+    );
     insta::assert_snapshot!(report(&changes));
 }
 
@@ -124,7 +144,11 @@ fn new_service() {
         "{BASE}\nservice web {{\n  namespace = shop\n  image     = \"registry.example.com/shop/web:2.0.0\"\n  ports     = {{ http = 3000 }}\n  talks-to  = [api]\n}}\n"
     );
     let changes = changes((BASE, CONFIG), (&new, CONFIG));
-    assert!(lines(&changes).contains(&"+ apps/shop Deployment/web".to_string()), "{:#?}", lines(&changes));
+    assert!(
+        lines(&changes).contains(&"+ apps/shop Deployment/web".to_string()),
+        "{:#?}",
+        lines(&changes)
+    );
     insta::assert_snapshot!(report(&changes));
 }
 
@@ -132,7 +156,13 @@ fn new_service() {
 fn removed_topic() {
     let new = edit(BASE, "topic audit  { partitions = 1  replicas = 1 }\n", "");
     let changes = changes((BASE, CONFIG), (&new, CONFIG));
-    assert!(lines(&changes).iter().any(|l| l.starts_with("- ") && l.contains("KafkaTopic/audit")), "{:#?}", lines(&changes));
+    assert!(
+        lines(&changes)
+            .iter()
+            .any(|l| l.starts_with("- ") && l.contains("KafkaTopic/audit")),
+        "{:#?}",
+        lines(&changes)
+    );
     insta::assert_snapshot!(report(&changes));
 }
 
@@ -142,16 +172,32 @@ fn renamed_service() {
     let new = edit(&new, "shop/worker:1.0.0", "shop/processor:1.0.0");
     let changes = changes((BASE, CONFIG), (&new, CONFIG));
     let lines = lines(&changes);
-    assert!(lines.contains(&"> apps/shop Deployment/worker → processor".to_string()), "{lines:#?}");
-    assert!(!lines.iter().any(|l| l.starts_with("- apps/shop Deployment/")), "{lines:#?}");
+    assert!(
+        lines.contains(&"> apps/shop Deployment/worker → processor".to_string()),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.starts_with("- apps/shop Deployment/")),
+        "{lines:#?}"
+    );
     insta::assert_snapshot!(report(&changes));
 }
 
 #[test]
 fn dashboard_panel_edit() {
-    let new = edit(BASE, "sum(rate(http_errors_total[5m]))", "sum(rate(http_errors_total{code=~\\\"5..\\\"}[5m]))");
+    let new = edit(
+        BASE,
+        "sum(rate(http_errors_total[5m]))",
+        "sum(rate(http_errors_total{code=~\\\"5..\\\"}[5m]))",
+    );
     let changes = changes((BASE, CONFIG), (&new, CONFIG));
-    let paths: Vec<&str> = changes.objects.iter().flat_map(|o| o.fields.iter().map(platc::diff::FieldChange::path)).collect();
+    let paths: Vec<&str> = changes
+        .objects
+        .iter()
+        .flat_map(|o| o.fields.iter().map(platc::diff::FieldChange::path))
+        .collect();
     assert!(paths.iter().any(|p| p.contains("panels[1]")), "{paths:#?}");
     insta::assert_snapshot!(report(&changes));
 }
@@ -165,19 +211,41 @@ fn chart_version_bump() {
 
 #[test]
 fn env_only_change() {
-    let new = edit(BASE, "when prod { replicas = 3 }", "when prod { replicas = 5 }");
+    let new = edit(
+        BASE,
+        "when prod { replicas = 3 }",
+        "when prod { replicas = 5 }",
+    );
     let changes = changes((BASE, CONFIG), (&new, CONFIG));
     assert_eq!(lines(&changes), vec!["~ apps/shop Deployment/api (prod)"]);
     insta::assert_snapshot!(report(&changes));
 }
 
-const SECRETS: [&str; 6] = ["hunter2", "hunter3", "abc123", "xyz789", "s3cret", "t0psecret"];
+const SECRETS: [&str; 6] = [
+    "hunter2",
+    "hunter3",
+    "abc123",
+    "xyz789",
+    "s3cret",
+    "t0psecret",
+];
 
 #[test]
 fn secret_reference_change_is_redacted() {
-    let new = edit(BASE, "secret.db-credentials.password", "secret.db-replica.password");
-    let new = edit(&new, "auth.password = \"hunter2\"", "auth.password = \"hunter3\"");
-    let config = CONFIG.replace("abc123", "xyz789").replace("s3cret", "t0psecret").replace("=info", "=debug");
+    let new = edit(
+        BASE,
+        "secret.db-credentials.password",
+        "secret.db-replica.password",
+    );
+    let new = edit(
+        &new,
+        "auth.password = \"hunter2\"",
+        "auth.password = \"hunter3\"",
+    );
+    let config = CONFIG
+        .replace("abc123", "xyz789")
+        .replace("s3cret", "t0psecret")
+        .replace("=info", "=debug");
     let changes = changes((BASE, CONFIG), (&new, &config));
     let report = report(&changes);
     for secret in SECRETS {
@@ -190,8 +258,17 @@ fn secret_reference_change_is_redacted() {
 fn secrets_never_show_in_added_or_removed_objects() {
     let empty = Tree::default();
     let full = render(BASE, CONFIG);
-    for changes in [platc::diff::diff(&empty, &full), platc::diff::diff(&full, &empty)] {
-        for format in [Format::Text { color: true }, Format::Markdown { max_size: 10_000_000 }, Format::Json] {
+    for changes in [
+        platc::diff::diff(&empty, &full),
+        platc::diff::diff(&full, &empty),
+    ] {
+        for format in [
+            Format::Text { color: true },
+            Format::Markdown {
+                max_size: 10_000_000,
+            },
+            Format::Json,
+        ] {
             let text = format::render(&changes, format);
             for secret in SECRETS {
                 assert!(!text.contains(secret), "`{secret}` leaked in {format:?}");
@@ -204,7 +281,8 @@ fn secrets_never_show_in_added_or_removed_objects() {
 fn text_is_coloured_only_when_asked() {
     let new = edit(BASE, "replicas  = 1\n", "replicas  = 2\n");
     let changes = changes((BASE, CONFIG), (&new, CONFIG));
-    assert!(format::render(&changes, Format::Text { color: true }).contains("\x1b[33m~ apps/shop Deployment/api\x1b[0m"));
+    assert!(format::render(&changes, Format::Text { color: true })
+        .contains("\x1b[33m~ apps/shop Deployment/api\x1b[0m"));
     assert!(!format::render(&changes, Format::Text { color: false }).contains('\x1b'));
 }
 
@@ -213,8 +291,11 @@ fn a_build_read_back_from_disk_diffs_empty() {
     let tree = render(BASE, CONFIG);
     let sources = SourceMap::from_strings("project", &[("platform.platform", BASE)]);
     let assets: BTreeMap<String, String> = [("config.yaml".to_string(), CONFIG.to_string())].into();
-    let load = |paths: &std::collections::BTreeSet<String>| platc::source::assets_from_map(&assets, paths);
-    let bundle = platc::pipeline::compile_with(&sources, None, &load).bundle.expect("bundle");
+    let load =
+        |paths: &std::collections::BTreeSet<String>| platc::source::assets_from_map(&assets, paths);
+    let bundle = platc::pipeline::compile_with(&sources, None, &load)
+        .bundle
+        .expect("bundle");
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = platc::write::plan(bundle.encode(), &platc::write::OutTree::default(), false);
     platc::write::apply(&plan, dir.path()).expect("written");
@@ -236,7 +317,10 @@ fn large(replicas: u64) -> Tree {
             "metadata": {"name": name, "namespace": ns},
             "spec": {"replicas": replicas, "template": {"spec": {"containers": [{"name": name, "image": format!("x/{name}:{replicas}"), "env": env}]}}},
         });
-        files.insert(format!("apps/{ns}/base/deployment-{name}.yaml"), TreeFile::Documents(vec![value]));
+        files.insert(
+            format!("apps/{ns}/base/deployment-{name}.yaml"),
+            TreeFile::Documents(vec![value]),
+        );
     }
     Tree { files }
 }
@@ -246,11 +330,21 @@ fn markdown_of_a_huge_change_stays_under_budget_and_names_every_object() {
     let changes = platc::diff::diff(&large(1), &large(2));
     assert_eq!(changes.objects.len(), 2_000);
     let markdown = format::markdown(&changes, format::DEFAULT_MAX_SIZE);
-    assert!(markdown.chars().count() <= format::DEFAULT_MAX_SIZE, "{} characters", markdown.chars().count());
+    assert!(
+        markdown.chars().count() <= format::DEFAULT_MAX_SIZE,
+        "{} characters",
+        markdown.chars().count()
+    );
     let table = markdown.split("<details>").next().expect("a table");
     for i in 0..2_000 {
-        assert!(table.contains(&format!("~service-{i:04}")), "service-{i:04} missing from the summary table");
+        assert!(
+            table.contains(&format!("~service-{i:04}")),
+            "service-{i:04} missing from the summary table"
+        );
     }
     assert!(markdown.contains("left out"), "says what was left out");
-    assert!(markdown.contains("<details>"), "details of the first objects still fit");
+    assert!(
+        markdown.contains("<details>"),
+        "details of the first objects still fit"
+    );
 }

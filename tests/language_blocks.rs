@@ -33,7 +33,11 @@ fn assert_all_parse(doc: &str, blocks: &[(usize, String)]) {
             failures.push(format!("{doc}:{line}: {}\n{block}", diagnostic.message));
         }
     }
-    assert!(failures.is_empty(), "blocks that do not parse:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "blocks that do not parse:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -60,5 +64,8 @@ fn language_contract_copy_is_current() {
 #[test]
 fn every_reference_block_parses() {
     let text = include_str!("../docs/language.md");
-    assert_all_parse("docs/language.md", &code_blocks(text, |info| info == "platform"));
+    assert_all_parse(
+        "docs/language.md",
+        &code_blocks(text, |info| info == "platform"),
+    );
 }

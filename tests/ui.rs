@@ -13,10 +13,18 @@ use std::path::Path;
 use platc::diagnostic::Code;
 
 /// Codes that only rendering or writing can raise: covered by build tests, not UI fixtures.
-const RENDER_CODES: &[&str] = &["duplicate-object", "schema", "hand-edited-file", "random-secret"];
+const RENDER_CODES: &[&str] = &[
+    "duplicate-object",
+    "schema",
+    "hand-edited-file",
+    "random-secret",
+];
 
 fn code_of_fixture(path: &Path) -> String {
-    let stem = path.file_stem().and_then(|s| s.to_str()).expect("fixture name");
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("fixture name");
     stem.split("--").next().unwrap_or(stem).to_string()
 }
 
@@ -33,7 +41,12 @@ fn ui_fixtures() {
             path.display()
         );
         for d in &checked.diagnostics {
-            assert!(d.help.is_some(), "{}: every diagnostic has a help line: {}", path.display(), d.message);
+            assert!(
+                d.help.is_some(),
+                "{}: every diagnostic has a help line: {}",
+                path.display(),
+                d.message
+            );
         }
         insta::assert_snapshot!(common::ui_snapshot(&sources, &checked));
     });
@@ -91,10 +104,20 @@ fn registry_matches_language_contract() {
     let language = language_codes();
     assert!(language.len() >= 30, "the §5 table was found");
     let missing: Vec<_> = language.difference(&registry).collect();
-    assert!(missing.is_empty(), "codes of LANGUAGE.md §5 missing from the registry: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes of LANGUAGE.md §5 missing from the registry: {missing:?}"
+    );
     for (name, severity) in language_rows() {
-        let code = Code::ALL.iter().find(|c| c.name() == name).expect("checked above");
-        assert_eq!(severity, format!("{:?}", code.severity()).to_lowercase(), "severity of {code}");
+        let code = Code::ALL
+            .iter()
+            .find(|c| c.name() == name)
+            .expect("checked above");
+        assert_eq!(
+            severity,
+            format!("{:?}", code.severity()).to_lowercase(),
+            "severity of {code}"
+        );
     }
 }
 
@@ -113,15 +136,30 @@ fn every_code_has_a_fixture() {
         .map(|c| c.name())
         .filter(|c| !RENDER_CODES.contains(c) && !fixtures.contains(*c))
         .collect();
-    assert!(missing.is_empty(), "codes without a tests/ui fixture: {missing:?}");
-    let unknown: Vec<&String> = fixtures.iter().filter(|f| !Code::ALL.iter().any(|c| c.name() == f.as_str())).collect();
-    assert!(unknown.is_empty(), "fixtures named after no code: {unknown:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a tests/ui fixture: {missing:?}"
+    );
+    let unknown: Vec<&String> = fixtures
+        .iter()
+        .filter(|f| !Code::ALL.iter().any(|c| c.name() == f.as_str()))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "fixtures named after no code: {unknown:?}"
+    );
 }
 
 #[test]
 fn every_code_is_documented() {
     let docs = include_str!("../docs/diagnostics.md");
-    let missing: Vec<&str> =
-        Code::ALL.iter().map(|c| c.name()).filter(|c| !docs.contains(&format!("## platc::{c}\n"))).collect();
-    assert!(missing.is_empty(), "codes without a section in docs/diagnostics.md: {missing:?}");
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.name())
+        .filter(|c| !docs.contains(&format!("## platc::{c}\n")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without a section in docs/diagnostics.md: {missing:?}"
+    );
 }

@@ -33,7 +33,11 @@ pub(crate) fn default_out(path: &Path) -> PathBuf {
 /// What the write changes, one line per object (`~ apps/shop Deployment/api (prod)`,
 /// as `platc diff` reports it), then `~ path` for any changed file that no
 /// object change accounts for. Only the files the plan changes are compared.
-fn object_summary(bundle: platc::render::Bundle, old: &write::OutTree, plan: &write::Plan) -> String {
+fn object_summary(
+    bundle: platc::render::Bundle,
+    old: &write::OutTree,
+    plan: &write::Plan,
+) -> String {
     let changed: BTreeSet<&str> = plan
         .actions
         .iter()
@@ -42,7 +46,8 @@ fn object_summary(bundle: platc::render::Bundle, old: &write::OutTree, plan: &wr
         .collect();
     // Kustomizations name the targets of overlay patches.
     let wanted = |path: &str| {
-        changed.contains(path) || (path.ends_with("kustomization.yaml") && !plan.kept.contains(path))
+        changed.contains(path)
+            || (path.ends_with("kustomization.yaml") && !plan.kept.contains(path))
     };
     let before = Tree::from_out_tree_only(old, wanted);
     let mut after = Tree::from(bundle);
@@ -64,7 +69,12 @@ fn object_summary(bundle: platc::render::Bundle, old: &write::OutTree, plan: &wr
     text
 }
 
-pub(crate) fn run(args: &BuildArgs, color: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+pub(crate) fn run(
+    args: &BuildArgs,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
     let sources = match platc::source::load(&args.path) {
         Ok(sources) => sources,
         Err(err) => {
@@ -88,14 +98,21 @@ pub(crate) fn run(args: &BuildArgs, color: bool, stdout: &mut dyn Write, stderr:
     let old = match write::read_out_tree(&out) {
         Ok(tree) => tree,
         Err(err) => {
-            let _ = writeln!(stderr, "error[platc::io]: cannot read `{}`: {err}", out.display());
+            let _ = writeln!(
+                stderr,
+                "error[platc::io]: cannot read `{}`: {err}",
+                out.display()
+            );
             return EXIT_USAGE;
         }
     };
     let plan = write::plan(bundle.encode(), &old, args.force);
     let _ = stdout.write_all(object_summary(bundle, &old, &plan).as_bytes());
-    let kept: Vec<_> =
-        plan.actions.iter().filter(|(_, a)| matches!(a, Action::KeepEdited | Action::KeepForeign)).collect();
+    let kept: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|(_, a)| matches!(a, Action::KeepEdited | Action::KeepForeign))
+        .collect();
     for (path, action) in kept {
         let why = match action {
             Action::KeepEdited => "was edited by hand since platc generated it",
@@ -108,17 +125,29 @@ pub(crate) fn run(args: &BuildArgs, color: bool, stdout: &mut dyn Write, stderr:
             out.display()
         );
     }
-    let changes = plan.actions.values().filter(|a| matches!(a, Action::Create | Action::Update | Action::Delete)).count();
+    let changes = plan
+        .actions
+        .values()
+        .filter(|a| matches!(a, Action::Create | Action::Update | Action::Delete))
+        .count();
     if args.check {
         if plan.changes() {
-            let _ = writeln!(stderr, "{}: {changes} file(s) would change; run `platc build` and commit the result", out.display());
+            let _ = writeln!(
+                stderr,
+                "{}: {changes} file(s) would change; run `platc build` and commit the result",
+                out.display()
+            );
             return EXIT_FAILED;
         }
         let _ = writeln!(stderr, "{}: up to date", out.display());
         return EXIT_OK;
     }
     if let Err(err) = write::apply(&plan, &out) {
-        let _ = writeln!(stderr, "error[platc::io]: writing `{}` failed, nothing changed: {err}", out.display());
+        let _ = writeln!(
+            stderr,
+            "error[platc::io]: writing `{}` failed, nothing changed: {err}",
+            out.display()
+        );
         return EXIT_USAGE;
     }
     if plan.changes() {

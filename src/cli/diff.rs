@@ -54,7 +54,12 @@ pub(crate) struct DiffArgs {
     pub(crate) max_size: usize,
 }
 
-pub(crate) fn run(args: &DiffArgs, color: bool, stdout: &mut dyn Write, stderr: &mut dyn Write) -> u8 {
+pub(crate) fn run(
+    args: &DiffArgs,
+    color: bool,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> u8 {
     let human = DiagnosticFormat::Human { color, width: 100 };
     let sources = match platc::source::load(&args.path) {
         Ok(sources) => sources,
@@ -76,11 +81,18 @@ pub(crate) fn run(args: &DiffArgs, color: bool, stdout: &mut dyn Write, stderr: 
             Err(code) => return code,
         },
         None => {
-            let out = args.out.clone().unwrap_or_else(|| super::build::default_out(&args.path));
+            let out = args
+                .out
+                .clone()
+                .unwrap_or_else(|| super::build::default_out(&args.path));
             match platc::write::read_out_tree(&out) {
                 Ok(tree) => Tree::from_out_tree(&tree),
                 Err(err) => {
-                    let _ = writeln!(stderr, "error[platc::io]: cannot read `{}`: {err}", out.display());
+                    let _ = writeln!(
+                        stderr,
+                        "error[platc::io]: cannot read `{}`: {err}",
+                        out.display()
+                    );
                     return EXIT_USAGE;
                 }
             }
@@ -90,8 +102,15 @@ pub(crate) fn run(args: &DiffArgs, color: bool, stdout: &mut dyn Write, stderr: 
         let declared = platc::diff::envs(&Tree::default(), &new);
         if !declared.contains(env) {
             let list: Vec<&str> = declared.iter().map(String::as_str).collect();
-            let list = if list.is_empty() { "none".to_string() } else { list.join(", ") };
-            let _ = writeln!(stderr, "error[platc::unknown-env]: unknown environment `{env}`; declared: {list}");
+            let list = if list.is_empty() {
+                "none".to_string()
+            } else {
+                list.join(", ")
+            };
+            let _ = writeln!(
+                stderr,
+                "error[platc::unknown-env]: unknown environment `{env}`; declared: {list}"
+            );
             return EXIT_USAGE;
         }
     }
@@ -100,11 +119,18 @@ pub(crate) fn run(args: &DiffArgs, color: bool, stdout: &mut dyn Write, stderr: 
         changes.retain_env(env);
     }
     let format = match args.format {
-        DiffFormat::Text => Format::Text { color: color && stdout_is_terminal() },
-        DiffFormat::Markdown => Format::Markdown { max_size: args.max_size },
+        DiffFormat::Text => Format::Text {
+            color: color && stdout_is_terminal(),
+        },
+        DiffFormat::Markdown => Format::Markdown {
+            max_size: args.max_size,
+        },
         DiffFormat::Json => Format::Json,
     };
-    if stdout.write_all(format::render(&changes, format).as_bytes()).is_err() {
+    if stdout
+        .write_all(format::render(&changes, format).as_bytes())
+        .is_err()
+    {
         return EXIT_USAGE;
     }
     if args.exit_code && !changes.is_empty() {
@@ -143,14 +169,21 @@ fn base_tree(
         }
     };
     if files.is_empty() {
-        let _ = writeln!(stderr, "note: no `.platform` files at `{revision}`; every object is new");
+        let _ = writeln!(
+            stderr,
+            "note: no `.platform` files at `{revision}`; every object is new"
+        );
         return Ok(Tree::default());
     }
-    let named: Vec<(&str, &str)> = files.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect();
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(name, text)| (name.as_str(), text.as_str()))
+        .collect();
     let sources = SourceMap::from_strings(project.root(), &named);
-    let load = |paths: &std::collections::BTreeSet<String>| -> BTreeMap<String, Result<String, String>> {
-        project.assets(paths)
-    };
+    let load =
+        |paths: &std::collections::BTreeSet<String>| -> BTreeMap<String, Result<String, String>> {
+            project.assets(paths)
+        };
     let compiled = platc::pipeline::compile_with(&sources, None, &load);
     let Some(bundle) = compiled.bundle else {
         let _ = writeln!(stderr, "the project at `{revision}` has errors:");

@@ -114,20 +114,47 @@ pub(crate) enum OutputFormat {
 }
 
 /// Parses `argv` and runs the command.
-pub(crate) fn run(argv: Vec<std::ffi::OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write, color: bool) -> ExitCode {
+pub(crate) fn run(
+    argv: Vec<std::ffi::OsString>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    color: bool,
+) -> ExitCode {
     let args = match Args::try_parse_from(argv) {
         Ok(args) => args,
         Err(err) => {
-            let code = if err.use_stderr() { EXIT_USAGE } else { EXIT_OK };
-            let text = if color { err.render().ansi().to_string() } else { err.render().to_string() };
+            let code = if err.use_stderr() {
+                EXIT_USAGE
+            } else {
+                EXIT_OK
+            };
+            let text = if color {
+                err.render().ansi().to_string()
+            } else {
+                err.render().to_string()
+            };
             let out: &mut dyn Write = if err.use_stderr() { stderr } else { stdout };
             let _ = out.write_all(text.as_bytes());
             return ExitCode::from(code);
         }
     };
     let code = match args.command {
-        Command::Build { path, out, env, check, force, deny_warnings } => {
-            let args = build::BuildArgs { path, out, env, check, force, deny_warnings };
+        Command::Build {
+            path,
+            out,
+            env,
+            check,
+            force,
+            deny_warnings,
+        } => {
+            let args = build::BuildArgs {
+                path,
+                out,
+                env,
+                check,
+                force,
+                deny_warnings,
+            };
             build::run(&args, color, stdout, stderr)
         }
         Command::Diff(args) => diff::run(&args, color, stdout, stderr),
@@ -143,9 +170,11 @@ pub(crate) fn run(argv: Vec<std::ffi::OsString>, stdout: &mut dyn Write, stderr:
         }
         Command::Lsp => lsp::run(stderr),
         Command::Explain { code } => explain::run(&code, stdout, stderr),
-        Command::Validate { path, format, deny_warnings } => {
-            validate::run(&path, format, deny_warnings, color, stdout, stderr)
-        }
+        Command::Validate {
+            path,
+            format,
+            deny_warnings,
+        } => validate::run(&path, format, deny_warnings, color, stdout, stderr),
     };
     ExitCode::from(code)
 }

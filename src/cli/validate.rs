@@ -37,7 +37,11 @@ pub(super) fn run(
         OutputFormat::Human => Format::Human { color, width: 100 },
     };
     // JSON goes to stdout (machine-readable); the human report to stderr, like rustc.
-    let out: &mut dyn Write = if format == Format::Json { stdout } else { stderr };
+    let out: &mut dyn Write = if format == Format::Json {
+        stdout
+    } else {
+        stderr
+    };
     if diagnostic::report(&checked.diagnostics, &sources, format, out).is_err() {
         return EXIT_USAGE;
     }

@@ -140,12 +140,27 @@ pub fn text(changeset: &Changeset, color: bool) -> String {
 
 fn text_field(out: &mut String, field: &FieldChange, paint: &Paint) {
     match field {
-        FieldChange::Changed { path, redacted: true, .. } => {
-            let _ = writeln!(out, "    {}: {}", shown_path(path), paint.dim("changed (redacted)"));
+        FieldChange::Changed {
+            path,
+            redacted: true,
+            ..
+        } => {
+            let _ = writeln!(
+                out,
+                "    {}: {}",
+                shown_path(path),
+                paint.dim("changed (redacted)")
+            );
         }
         FieldChange::Changed { path, old, new, .. } => match (inline(old), inline(new)) {
             (Some(a), Some(b)) => {
-                let _ = writeln!(out, "    {}: {} → {}", shown_path(path), paint.red(&a), paint.green(&b));
+                let _ = writeln!(
+                    out,
+                    "    {}: {} → {}",
+                    shown_path(path),
+                    paint.red(&a),
+                    paint.green(&b)
+                );
             }
             _ => {
                 let _ = writeln!(out, "    {}:", shown_path(path));
@@ -164,10 +179,18 @@ fn text_field(out: &mut String, field: &FieldChange, paint: &Paint) {
             };
             match inline(value) {
                 Some(v) => {
-                    let _ = writeln!(out, "    {}", color(paint, &format!("{mark} {}: {v}", shown_path(path))));
+                    let _ = writeln!(
+                        out,
+                        "    {}",
+                        color(paint, &format!("{mark} {}: {v}", shown_path(path)))
+                    );
                 }
                 None => {
-                    let _ = writeln!(out, "    {}", color(paint, &format!("{mark} {}:", shown_path(path))));
+                    let _ = writeln!(
+                        out,
+                        "    {}",
+                        color(paint, &format!("{mark} {}:", shown_path(path)))
+                    );
                     for line in block(value) {
                         let _ = writeln!(out, "    {}", color(paint, &format!("{mark}   {line}")));
                     }
@@ -215,7 +238,10 @@ fn inline(value: &Json) -> Option<String> {
 
 /// A value as YAML lines.
 fn block(value: &Json) -> Vec<String> {
-    crate::render::bundle::to_yaml(value).lines().map(str::to_string).collect()
+    crate::render::bundle::to_yaml(value)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// The lines of an added or removed object: its YAML, or a file's text.
@@ -236,7 +262,12 @@ pub fn markdown(changeset: &Changeset, max_size: usize) -> String {
         out.push_str("No changes to the generated manifests.\n");
         return out;
     }
-    let _ = writeln!(out, "**{}** ({} objects)\n", counts_line(&counts), counts.total());
+    let _ = writeln!(
+        out,
+        "**{}** ({} objects)\n",
+        counts_line(&counts),
+        counts.total()
+    );
     out.push_str(&summary_table(changeset));
     let mut used = out.chars().count();
     let per_object = (max_size / 8).max(4_000);
@@ -282,9 +313,13 @@ pub fn markdown(changeset: &Changeset, max_size: usize) -> String {
 
 /// `| app | env | added | changed | removed | renamed | objects |`, one row per (app, env).
 fn summary_table(changeset: &Changeset) -> String {
-    let mut rows: BTreeMap<(&str, Option<&str>), (Counts, BTreeMap<String, Vec<String>>)> = BTreeMap::new();
+    // (app, env) → counts and the marked names by kind.
+    type Row = (Counts, BTreeMap<String, Vec<String>>);
+    let mut rows: BTreeMap<(&str, Option<&str>), Row> = BTreeMap::new();
     for object in &changeset.objects {
-        let row = rows.entry((object.app_label(), object.env.as_deref())).or_default();
+        let row = rows
+            .entry((object.app_label(), object.env.as_deref()))
+            .or_default();
         row.0.add(object.change);
         // Unnamed objects (kustomizations, values) and files are listed by kind or file name.
         let (group, name) = match (object.part, object.name.is_empty()) {
@@ -296,7 +331,11 @@ fn summary_table(changeset: &Changeset) -> String {
             (Some(old), Change::Renamed) => format!("{old}→{name}"),
             _ => name,
         };
-        row.1.entry(group).or_default().push(format!("{}{}", object.change.mark(), escape_cell(&name)));
+        row.1.entry(group).or_default().push(format!(
+            "{}{}",
+            object.change.mark(),
+            escape_cell(&name)
+        ));
     }
     let mut out = String::from(
         "| app | env | added | changed | removed | renamed | objects |\n| --- | --- | ---: | ---: | ---: | ---: | --- |\n",
@@ -328,11 +367,15 @@ fn summary_table(changeset: &Changeset) -> String {
 }
 
 fn escape_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// One object's `<details>` section; its body is cut to about `limit` characters.
@@ -387,8 +430,16 @@ fn fence_for(body: &str) -> String {
 fn diff_lines(object: &ObjectChange) -> Vec<String> {
     match object.change {
         Change::Added | Change::Removed => {
-            let mark = if object.change == Change::Added { '+' } else { '-' };
-            let value = object.value.as_ref().map(|v| whole_lines(v, object.part)).unwrap_or_default();
+            let mark = if object.change == Change::Added {
+                '+'
+            } else {
+                '-'
+            };
+            let value = object
+                .value
+                .as_ref()
+                .map(|v| whole_lines(v, object.part))
+                .unwrap_or_default();
             value.iter().map(|line| format!("{mark} {line}")).collect()
         }
         Change::Changed | Change::Renamed => {
@@ -410,7 +461,11 @@ fn markdown_field(lines: &mut Vec<String>, field: &FieldChange) {
         }
     };
     match field {
-        FieldChange::Changed { path, redacted: true, .. } => {
+        FieldChange::Changed {
+            path,
+            redacted: true,
+            ..
+        } => {
             lines.push(format!("! {}: changed (redacted)", shown_path(path)));
         }
         FieldChange::Changed { path, old, new, .. } => {
@@ -436,7 +491,10 @@ struct JsonReport<'a> {
 
 /// The JSON format: `{"counts": {...}, "objects": [...]}`, pretty-printed.
 pub fn json(changeset: &Changeset) -> String {
-    let report = JsonReport { counts: changeset.counts(), objects: &changeset.objects };
+    let report = JsonReport {
+        counts: changeset.counts(),
+        objects: &changeset.objects,
+    };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
     text

@@ -82,9 +82,8 @@ impl Tree {
     /// `from_out_tree`, reading only the files `keep` accepts (parsing YAML
     /// is most of the cost; unchanged files need not be read).
     pub fn from_out_tree_only(tree: &OutTree, keep: impl Fn(&str) -> bool) -> Self {
-        let generated = |path: &str| {
-            tree.manifest.files.is_empty() || tree.manifest.files.contains_key(path)
-        };
+        let generated =
+            |path: &str| tree.manifest.files.is_empty() || tree.manifest.files.contains_key(path);
         let files = tree
             .files
             .iter()
@@ -349,7 +348,8 @@ impl Changeset {
 
     /// Keeps the base and `env`'s overlays, values and Applications only.
     pub fn retain_env(&mut self, env: &str) {
-        self.objects.retain(|o| o.env.as_deref().is_none_or(|e| e == env));
+        self.objects
+            .retain(|o| o.env.as_deref().is_none_or(|e| e == env));
     }
 
     /// Every file path an object change touches (old and new).
@@ -378,33 +378,45 @@ pub fn envs(old: &Tree, new: &Tree) -> BTreeSet<String> {
 
 /// The per-object semantic diff from `old` to `new`.
 pub fn diff(old: &Tree, new: &Tree) -> Changeset {
-    let t = std::time::Instant::now();
     let envs = envs(old, new);
     let old_objects = objects::collect(old, &envs);
     let new_objects = objects::collect(new, &envs);
-    eprintln!("collect {:?}", t.elapsed());
     let mut changes = Vec::new();
     let mut removed = Vec::new();
     let mut added = Vec::new();
-    for (id, before) in &old_objects {
-        match new_objects.get(id) {
-            Some(after) => {
-                if before.value != after.value {
+    // Both lists are sorted by identity: one merge pass pairs them.
+    let (mut i, mut j) = (0, 0);
+    while i < old_objects.len() || j < new_objects.len() {
+        let order = match (old_objects.get(i), new_objects.get(j)) {
+            (Some((a, _)), Some((b, _))) => a.cmp(b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                removed.push((&old_objects[i].0, &old_objects[i].1));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                added.push((&new_objects[j].0, &new_objects[j].1));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (id, before) = &old_objects[i];
+                let after = &new_objects[j].1;
+                if !values::same(&before.value, &after.value) {
                     let fields = values::diff(&before.value, &after.value, &before.context(), None);
                     if !fields.is_empty() || before.path != after.path {
                         changes.push(changed(id, before, after, fields, None));
                     }
+                } else if before.path != after.path {
+                    changes.push(changed(id, before, after, Vec::new(), None));
                 }
+                i += 1;
+                j += 1;
             }
-            None => removed.push((id, before)),
         }
     }
-    for (id, after) in &new_objects {
-        if !old_objects.contains_key(id) {
-            added.push((id, after));
-        }
-    }
-    eprintln!("compare {:?}", t.elapsed());
     let (renames, removed, added) = pair_renames(removed, added);
     for (old_id, before, id, after, similarity) in renames {
         let rename = Some((old_id.name.as_str(), id.name.as_str()));
@@ -421,11 +433,19 @@ pub fn diff(old: &Tree, new: &Tree) -> Changeset {
         changes.push(whole(Change::Added, id, after));
     }
     changes.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-    eprintln!("all {:?}", t.elapsed());
     Changeset { objects: changes }
 }
 
-type SortKey<'a> = (&'a str, Option<&'a str>, Part, u8, &'a str, &'a str, &'a str, &'a str);
+type SortKey<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Part,
+    u8,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
 
 fn sort_key(o: &ObjectChange) -> SortKey<'_> {
     (
@@ -525,10 +545,14 @@ fn pair_renames<'t, 'a>(
         if news.is_empty() || olds.len() * news.len() > MAX_RENAME_PAIRS {
             continue;
         }
-        let old_texts: Vec<objects::Masked> =
-            olds.iter().map(|&i| objects::Masked::new(removed[i].1, &removed[i].0.name)).collect();
-        let new_texts: Vec<objects::Masked> =
-            news.iter().map(|&j| objects::Masked::new(added[j].1, &added[j].0.name)).collect();
+        let old_texts: Vec<objects::Masked> = olds
+            .iter()
+            .map(|&i| objects::Masked::new(removed[i].1, &removed[i].0.name))
+            .collect();
+        let new_texts: Vec<objects::Masked> = news
+            .iter()
+            .map(|&j| objects::Masked::new(added[j].1, &added[j].0.name))
+            .collect();
         let mut pairs = Vec::new();
         for (a, old) in old_texts.iter().enumerate() {
             for (b, new) in new_texts.iter().enumerate() {
@@ -552,9 +576,19 @@ fn pair_renames<'t, 'a>(
             renames.push((removed[i].0, removed[i].1, added[j].0, added[j].1, percent));
         }
     }
-    let removed = removed.into_iter().enumerate().filter(|(i, _)| !taken_old.contains(i));
-    let added = added.into_iter().enumerate().filter(|(j, _)| !taken_new.contains(j));
-    (renames, removed.map(|(_, x)| x).collect(), added.map(|(_, x)| x).collect())
+    let removed = removed
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !taken_old.contains(i));
+    let added = added
+        .into_iter()
+        .enumerate()
+        .filter(|(j, _)| !taken_new.contains(j));
+    (
+        renames,
+        removed.map(|(_, x)| x).collect(),
+        added.map(|(_, x)| x).collect(),
+    )
 }
 
 fn percent(ratio: f32) -> u8 {

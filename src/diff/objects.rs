@@ -64,7 +64,9 @@ pub(crate) fn path_env(path: &str) -> Option<&str> {
 }
 
 fn values_env(file: &str) -> Option<&str> {
-    let stem = file.strip_suffix(".yaml").or_else(|| file.strip_suffix(".yml"))?;
+    let stem = file
+        .strip_suffix(".yaml")
+        .or_else(|| file.strip_suffix(".yml"))?;
     stem.strip_prefix("values-").filter(|env| !env.is_empty())
 }
 
@@ -89,16 +91,25 @@ fn place(path: &str, envs: &BTreeSet<String>) -> Place {
     }
     let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
     if segments.len() == 3 && segments[0] == "charts" {
-        return Place { app: dir.to_string(), env: values_env(file).map(str::to_string) };
+        return Place {
+            app: dir.to_string(),
+            env: values_env(file).map(str::to_string),
+        };
     }
     // `argocd/apps-prod.yaml`: a file per env, named after it.
     let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
     let env = envs
         .iter()
-        .filter(|env| stem.strip_suffix(env.as_str()).is_some_and(|rest| rest.ends_with('-')))
+        .filter(|env| {
+            stem.strip_suffix(env.as_str())
+                .is_some_and(|rest| rest.ends_with('-'))
+        })
         .max_by_key(|env| env.len())
         .cloned();
-    Place { app: dir.to_string(), env }
+    Place {
+        app: dir.to_string(),
+        env,
+    }
 }
 
 /// Patch file path → the target (group, kind, namespace, name) its
@@ -106,30 +117,53 @@ fn place(path: &str, envs: &BTreeSet<String>) -> Place {
 fn patch_targets(tree: &Tree) -> BTreeMap<String, [String; 4]> {
     let mut targets = BTreeMap::new();
     for (path, file) in &tree.files {
-        let Some(dir) = path.strip_suffix("kustomization.yaml") else { continue };
-        let TreeFile::Documents(docs) = file else { continue };
+        let Some(dir) = path.strip_suffix("kustomization.yaml") else {
+            continue;
+        };
+        let TreeFile::Documents(docs) = file else {
+            continue;
+        };
         for doc in docs {
-            let Some(patches) = doc.get("patches").and_then(Json::as_array) else { continue };
+            let Some(patches) = doc.get("patches").and_then(Json::as_array) else {
+                continue;
+            };
             for patch in patches {
-                let (Some(file), Some(target)) =
-                    (patch.get("path").and_then(Json::as_str), patch.get("target"))
-                else {
+                let (Some(file), Some(target)) = (
+                    patch.get("path").and_then(Json::as_str),
+                    patch.get("target"),
+                ) else {
                     continue;
                 };
-                let field = |k: &str| target.get(k).and_then(Json::as_str).unwrap_or("").to_string();
+                let field = |k: &str| {
+                    target
+                        .get(k)
+                        .and_then(Json::as_str)
+                        .unwrap_or("")
+                        .to_string()
+                };
                 let full = format!("{dir}{}", file.trim_start_matches("./"));
-                targets.insert(full, [field("group"), field("kind"), field("namespace"), field("name")]);
+                targets.insert(
+                    full,
+                    [
+                        field("group"),
+                        field("kind"),
+                        field("namespace"),
+                        field("name"),
+                    ],
+                );
             }
         }
     }
     targets
 }
 
-/// Every object of `tree` by identity. `envs` are the env names of both trees
-/// (to recognise per-env files like `argocd/apps-prod.yaml`).
-pub(crate) fn collect<'a>(tree: &'a Tree, envs: &BTreeSet<String>) -> BTreeMap<ObjectId, Entry<'a>> {
+/// Every object of `tree`, sorted by identity (unique: a second object of
+/// one identity, which only a hand-made tree has, gets a `#N` suffix).
+/// `envs` are the env names of both trees (to recognise per-env files like
+/// `argocd/apps-prod.yaml`).
+pub(crate) fn collect<'a>(tree: &'a Tree, envs: &BTreeSet<String>) -> Vec<(ObjectId, Entry<'a>)> {
     let targets = patch_targets(tree);
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     for (path, file) in &tree.files {
         let place = place(path, envs);
         let file_name = path.rsplit('/').next().unwrap_or(path);
@@ -144,9 +178,12 @@ pub(crate) fn collect<'a>(tree: &'a Tree, envs: &BTreeSet<String>) -> BTreeMap<O
                     namespace: String::new(),
                     name: file_name.to_string(),
                 };
-                let entry =
-                    Entry { path, value: Cow::Owned(Json::String(text.clone())), secret_object: false };
-                insert(&mut out, id, entry);
+                let entry = Entry {
+                    path,
+                    value: Cow::Owned(Json::String(text.clone())),
+                    secret_object: false,
+                };
+                out.push((id, entry));
             }
             TreeFile::Documents(docs) => {
                 let in_patches = place.env.is_some() && path.contains("/patches/");
@@ -159,38 +196,72 @@ pub(crate) fn collect<'a>(tree: &'a Tree, envs: &BTreeSet<String>) -> BTreeMap<O
                     } else {
                         (document_id(doc, &place, path, index), Cow::Borrowed(doc))
                     };
-                    let secret_object = id.part == Part::Object && id.group.is_empty() && id.kind == "Secret";
-                    insert(&mut out, id, Entry { path, value, secret_object });
+                    let secret_object =
+                        id.part == Part::Object && id.group.is_empty() && id.kind == "Secret";
+                    out.push((
+                        id,
+                        Entry {
+                            path,
+                            value,
+                            secret_object,
+                        },
+                    ));
                 }
             }
         }
     }
+    // Stable: of two objects with one identity, the first by path keeps it.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    if out.windows(2).any(|w| w[0].0 == w[1].0) {
+        out = unique(out);
+    }
     out
 }
 
-/// Inserts, renaming a second object of one identity (only a hand-made tree has those).
-fn insert<'a>(out: &mut BTreeMap<ObjectId, Entry<'a>>, mut id: ObjectId, entry: Entry<'a>) {
-    if out.contains_key(&id) {
-        let base = id.name.clone();
-        let mut n = 2;
-        loop {
-            id.name = format!("{base}#{n}");
-            if !out.contains_key(&id) {
-                break;
+/// Renames every repeated identity `name#2`, `name#3`… and sorts again.
+fn unique(objects: Vec<(ObjectId, Entry<'_>)>) -> Vec<(ObjectId, Entry<'_>)> {
+    let mut taken: BTreeSet<ObjectId> = BTreeSet::new();
+    let mut out = Vec::with_capacity(objects.len());
+    for (mut id, entry) in objects {
+        if taken.contains(&id) {
+            let base = id.name.clone();
+            let mut n = 2;
+            loop {
+                id.name = format!("{base}#{n}");
+                if !taken.contains(&id) {
+                    break;
+                }
+                n += 1;
             }
-            n += 1;
         }
+        taken.insert(id.clone());
+        out.push((id, entry));
     }
-    out.insert(id, entry);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
-fn str_at<'v>(value: &'v Json, pointer: &str) -> &'v str {
-    value.pointer(pointer).and_then(Json::as_str).unwrap_or("")
+/// The string at `path` (map keys) below `value`, or `""`.
+fn str_at<'v>(value: &'v Json, path: &[&str]) -> &'v str {
+    let mut current = value;
+    for key in path {
+        match current.get(key) {
+            Some(next) => current = next,
+            None => return "",
+        }
+    }
+    current.as_str().unwrap_or("")
 }
 
 fn document_id(doc: &Json, place: &Place, path: &str, index: usize) -> ObjectId {
-    let kind = str_at(doc, "/kind");
-    let numbered = |name: &str| if index == 0 { name.to_string() } else { format!("{name}#{index}") };
+    let kind = str_at(doc, &["kind"]);
+    let numbered = |name: &str| {
+        if index == 0 {
+            name.to_string()
+        } else {
+            format!("{name}#{index}")
+        }
+    };
     if kind.is_empty() {
         let is_values = path.starts_with("charts/");
         return ObjectId {
@@ -207,15 +278,17 @@ fn document_id(doc: &Json, place: &Place, path: &str, index: usize) -> ObjectId 
             },
         };
     }
-    let group = str_at(doc, "/apiVersion").rsplit_once('/').map_or("", |(group, _)| group);
+    let group = str_at(doc, &["apiVersion"])
+        .rsplit_once('/')
+        .map_or("", |(group, _)| group);
     ObjectId {
         app: place.app.clone(),
         env: place.env.clone(),
         part: Part::Object,
         group: group.to_string(),
         kind: kind.to_string(),
-        namespace: str_at(doc, "/metadata/namespace").to_string(),
-        name: str_at(doc, "/metadata/name").to_string(),
+        namespace: str_at(doc, &["metadata", "namespace"]).to_string(),
+        name: str_at(doc, &["metadata", "name"]).to_string(),
     }
 }
 
@@ -239,21 +312,30 @@ fn override_of<'a>(
     match doc {
         Json::Array(ops) => {
             let value = Json::Object(patch_view(ops));
-            let stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+            let stem = file_name
+                .rsplit_once('.')
+                .map_or(file_name, |(stem, _)| stem);
             match target {
-                Some([group, kind, namespace, name]) => (id(group, kind, namespace, name), Cow::Owned(value)),
+                Some([group, kind, namespace, name]) => {
+                    (id(group, kind, namespace, name), Cow::Owned(value))
+                }
                 None => (id("", "patch", "", stem), Cow::Owned(value)),
             }
         }
         _ => {
-            let group = str_at(doc, "/apiVersion").rsplit_once('/').map_or("", |(group, _)| group);
-            let kind = str_at(doc, "/kind");
-            let name = str_at(doc, "/metadata/name");
-            let namespace = str_at(doc, "/metadata/namespace");
+            let group = str_at(doc, &["apiVersion"])
+                .rsplit_once('/')
+                .map_or("", |(group, _)| group);
+            let kind = str_at(doc, &["kind"]);
+            let name = str_at(doc, &["metadata", "name"]);
+            let namespace = str_at(doc, &["metadata", "namespace"]);
             if doc.get("$patch").is_some() {
                 let mut view = Map::new();
                 view.insert("$patch".into(), doc["$patch"].clone());
-                (id(group, kind, namespace, name), Cow::Owned(Json::Object(view)))
+                (
+                    id(group, kind, namespace, name),
+                    Cow::Owned(Json::Object(view)),
+                )
             } else {
                 (id(group, kind, namespace, name), Cow::Borrowed(doc))
             }
@@ -266,15 +348,18 @@ fn override_of<'a>(
 fn patch_view(ops: &[Json]) -> Map<String, Json> {
     let mut root = Map::new();
     for op in ops {
-        let kind = str_at(op, "/op");
-        let pointer = str_at(op, "/path");
+        let kind = str_at(op, &["op"]);
+        let pointer = str_at(op, &["path"]);
         let value = match kind {
             "add" | "replace" => op.get("value").cloned().unwrap_or(Json::Null),
             "remove" => Json::String(REMOVED_IN_ENV.to_string()),
             _ => op.clone(),
         };
-        let segments: Vec<String> =
-            pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+        let segments: Vec<String> = pointer
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
         if !place_at(&mut root, &segments, value.clone()) {
             root.insert(pointer.to_string(), value);
         }
@@ -294,7 +379,9 @@ fn place_at(map: &mut Map<String, Json>, segments: &[String], value: Json) -> bo
             true
         }
         [first, rest @ ..] => {
-            let child = map.entry(first.clone()).or_insert_with(|| Json::Object(Map::new()));
+            let child = map
+                .entry(first.clone())
+                .or_insert_with(|| Json::Object(Map::new()));
             match child {
                 Json::Object(inner) => place_at(inner, rest, value),
                 _ => false,
@@ -395,9 +482,17 @@ mod tests {
         let envs: BTreeSet<String> = ["dev".to_string(), "prod".to_string()].into();
         let cases = [
             ("apps/shop/base/deployment-api.yaml", "apps/shop", None),
-            ("apps/shop/overlays/prod/patches/deployment-api.yaml", "apps/shop", Some("prod")),
+            (
+                "apps/shop/overlays/prod/patches/deployment-api.yaml",
+                "apps/shop",
+                Some("prod"),
+            ),
             ("apps/base/base/service-x.yaml", "apps/base", None),
-            ("cluster/overlays/dev/kustomization.yaml", "cluster", Some("dev")),
+            (
+                "cluster/overlays/dev/kustomization.yaml",
+                "cluster",
+                Some("dev"),
+            ),
             ("charts/pg/values.yaml", "charts/pg", None),
             ("charts/pg/values-prod.yaml", "charts/pg", Some("prod")),
             ("argocd/apps-prod.yaml", "argocd", Some("prod")),
@@ -406,7 +501,11 @@ mod tests {
         ];
         for (path, app, env) in cases {
             let place = place(path, &envs);
-            assert_eq!((place.app.as_str(), place.env.as_deref()), (app, env), "{path}");
+            assert_eq!(
+                (place.app.as_str(), place.env.as_deref()),
+                (app, env),
+                "{path}"
+            );
         }
     }
 
@@ -426,7 +525,10 @@ mod tests {
     #[test]
     fn masking_replaces_whole_names_only() {
         assert_eq!(mask("name: api", "api"), "name: \u{1}NAME\u{1}");
-        assert_eq!(mask("secretName: api-tls", "api"), "secretName: \u{1}NAME\u{1}-tls");
+        assert_eq!(
+            mask("secretName: api-tls", "api"),
+            "secretName: \u{1}NAME\u{1}-tls"
+        );
         assert_eq!(mask("apiVersion: v1", "api"), "apiVersion: v1");
     }
 }

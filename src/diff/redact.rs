@@ -81,7 +81,10 @@ fn words(key: &str) -> Vec<String> {
         if c.is_uppercase() && !current.is_empty() {
             let previous = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if previous.is_lowercase() || previous.is_numeric() || (previous.is_uppercase() && next_lower) {
+            if previous.is_lowercase()
+                || previous.is_numeric()
+                || (previous.is_uppercase() && next_lower)
+            {
                 words.push(std::mem::take(&mut current));
             }
         }
@@ -126,7 +129,10 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// The context at an object's root.
     pub(crate) fn root(secret_object: bool) -> Self {
-        Self { secret: false, secret_object_root: secret_object }
+        Self {
+            secret: false,
+            secret_object_root: secret_object,
+        }
     }
 
     /// True when a scalar here is shown as `[redacted]`.
@@ -138,24 +144,35 @@ impl Ctx {
     /// the `{name: DB_PASSWORD, value: …}` rule).
     pub(crate) fn child(self, key: &str, maps: [Option<&Map<String, Json>>; 2]) -> Self {
         if is_reference_key(key) {
-            return Self { secret: false, secret_object_root: false };
+            return Self {
+                secret: false,
+                secret_object_root: false,
+            };
         }
         let named_secret = || {
-            maps.iter()
-                .flatten()
-                .any(|m| m.get("name").and_then(Json::as_str).is_some_and(is_secret_key))
+            maps.iter().flatten().any(|m| {
+                m.get("name")
+                    .and_then(Json::as_str)
+                    .is_some_and(is_secret_key)
+            })
         };
         let secret = self.secret
             || is_secret_key(key)
             || key == "stringData"
             || (self.secret_object_root && key == "data")
             || (key == "value" && named_secret());
-        Self { secret, secret_object_root: false }
+        Self {
+            secret,
+            secret_object_root: false,
+        }
     }
 
     /// The context of a list item.
     pub(crate) fn item(self) -> Self {
-        Self { secret: self.secret, secret_object_root: false }
+        Self {
+            secret: self.secret,
+            secret_object_root: false,
+        }
     }
 }
 
@@ -242,7 +259,9 @@ fn redact_line(line: &str) -> String {
 
 /// `line` with everything after its first `=`/`:` replaced by `shown` (keeping a JSON comma).
 fn replace_value(line: &str, shown: &str) -> String {
-    let Some(at) = line.find(['=', ':']) else { return line.to_string() };
+    let Some(at) = line.find(['=', ':']) else {
+        return line.to_string();
+    };
     let after = &line[at + 1..];
     let lead = &after[..after.len() - after.trim_start().len()];
     let comma = if after.trim().ends_with(',') { "," } else { "" };
@@ -256,12 +275,32 @@ mod tests {
 
     #[test]
     fn secret_keys_by_word() {
-        for key in ["DB_PASSWORD", "apiKey", "APIKey", "secretKey", "API_KEY", "token", "tls.key", "REDIS_PASS", "client-secret"] {
+        for key in [
+            "DB_PASSWORD",
+            "apiKey",
+            "APIKey",
+            "secretKey",
+            "API_KEY",
+            "token",
+            "tls.key",
+            "REDIS_PASS",
+            "client-secret",
+        ] {
             assert!(is_secret_key(key), "{key}");
         }
         for key in [
-            "key", "keyRef", "secretKeyRef", "secretName", "existingSecret", "monkey", "keystore",
-            "tokenPath", "name", "value", "LOG_LEVEL", "app.kubernetes.io/name",
+            "key",
+            "keyRef",
+            "secretKeyRef",
+            "secretName",
+            "existingSecret",
+            "monkey",
+            "keystore",
+            "tokenPath",
+            "name",
+            "value",
+            "LOG_LEVEL",
+            "app.kubernetes.io/name",
         ] {
             assert!(!is_secret_key(key), "{key}");
         }
@@ -303,7 +342,8 @@ mod tests {
 
     #[test]
     fn multi_line_strings_are_redacted_line_by_line() {
-        let text = "LOG_LEVEL=info\nDB_PASSWORD=hunter2\n  \"apiKey\": \"abc\",\nauth:\n  password: x\n";
+        let text =
+            "LOG_LEVEL=info\nDB_PASSWORD=hunter2\n  \"apiKey\": \"abc\",\nauth:\n  password: x\n";
         assert_eq!(
             redact_lines(text),
             "LOG_LEVEL=info\nDB_PASSWORD=[redacted]\n  \"apiKey\": [redacted],\nauth:\n  password: [redacted]\n"

@@ -43,19 +43,28 @@ fn a_changed_field_is_reported_with_its_path() {
     let b = tree(&[("apps/shop/base/deployment-api.yaml", deployment("api", 2))]);
     let changes = diff(&a, &b);
     assert_eq!(changes.objects.len(), 1);
-    assert_eq!(changes.objects[0].summary_line(), "~ apps/shop Deployment/api");
+    assert_eq!(
+        changes.objects[0].summary_line(),
+        "~ apps/shop Deployment/api"
+    );
     assert_eq!(changes.objects[0].fields[0].path(), "spec.replicas");
 }
 
 #[test]
 fn a_similar_object_under_a_new_name_is_a_rename() {
     let a = tree(&[("apps/shop/base/deployment-api.yaml", deployment("api", 1))]);
-    let b = tree(&[("apps/shop/base/deployment-backend.yaml", deployment("backend", 1))]);
+    let b = tree(&[(
+        "apps/shop/base/deployment-backend.yaml",
+        deployment("backend", 1),
+    )]);
     let changes = diff(&a, &b);
     assert_eq!(changes.objects.len(), 1, "{changes:#?}");
     let renamed = &changes.objects[0];
     assert_eq!(renamed.change, Change::Renamed);
-    assert_eq!(renamed.summary_line(), "> apps/shop Deployment/api → backend");
+    assert_eq!(
+        renamed.summary_line(),
+        "> apps/shop Deployment/api → backend"
+    );
     assert_eq!(renamed.similarity, Some(100));
 }
 
@@ -65,7 +74,11 @@ fn a_different_object_under_a_new_name_is_remove_and_add() {
     let mut other = deployment("web", 1);
     other["spec"] = json!({"replicas": 9, "paused": true, "strategy": {"type": "Recreate"}, "minReadySeconds": 5});
     let b = tree(&[("apps/shop/base/deployment-web.yaml", other)]);
-    let marks: Vec<char> = diff(&a, &b).objects.iter().map(|o| o.change.mark()).collect();
+    let marks: Vec<char> = diff(&a, &b)
+        .objects
+        .iter()
+        .map(|o| o.change.mark())
+        .collect();
     assert_eq!(marks, vec!['-', '+']);
 }
 
@@ -76,27 +89,57 @@ fn overlay_patches_are_the_envs_override_of_the_object() {
                "patches": [{"path": path, "target": {"group": "apps", "version": "v1", "kind": "Deployment", "name": "api", "namespace": "shop"}}]})
     };
     let a = tree(&[
-        ("apps/shop/overlays/prod/kustomization.yaml", kustomization("patches/deployment-api.yaml")),
-        ("apps/shop/overlays/prod/patches/deployment-api.yaml", json!([{"op": "replace", "path": "/spec/replicas", "value": 3}])),
+        (
+            "apps/shop/overlays/prod/kustomization.yaml",
+            kustomization("patches/deployment-api.yaml"),
+        ),
+        (
+            "apps/shop/overlays/prod/patches/deployment-api.yaml",
+            json!([{"op": "replace", "path": "/spec/replicas", "value": 3}]),
+        ),
     ]);
     let b = tree(&[
-        ("apps/shop/overlays/prod/kustomization.yaml", kustomization("patches/deployment-api.yaml")),
-        ("apps/shop/overlays/prod/patches/deployment-api.yaml", json!([{"op": "replace", "path": "/spec/replicas", "value": 5}])),
+        (
+            "apps/shop/overlays/prod/kustomization.yaml",
+            kustomization("patches/deployment-api.yaml"),
+        ),
+        (
+            "apps/shop/overlays/prod/patches/deployment-api.yaml",
+            json!([{"op": "replace", "path": "/spec/replicas", "value": 5}]),
+        ),
     ]);
     let changes = diff(&a, &b);
     assert_eq!(changes.objects.len(), 1);
-    assert_eq!(changes.objects[0].summary_line(), "~ apps/shop Deployment/api (prod)");
+    assert_eq!(
+        changes.objects[0].summary_line(),
+        "~ apps/shop Deployment/api (prod)"
+    );
     assert_eq!(changes.objects[0].part, Part::Override);
 }
 
 #[test]
 fn retain_env_keeps_the_base_and_that_env() {
-    let a = tree(&[("charts/pg/values.yaml", json!({"a": 1})), ("charts/pg/values-prod.yaml", json!({"a": 2})), ("charts/pg/values-dev.yaml", json!({"a": 3}))]);
-    let b = tree(&[("charts/pg/values.yaml", json!({"a": 4})), ("charts/pg/values-prod.yaml", json!({"a": 5})), ("charts/pg/values-dev.yaml", json!({"a": 6}))]);
+    let a = tree(&[
+        ("charts/pg/values.yaml", json!({"a": 1})),
+        ("charts/pg/values-prod.yaml", json!({"a": 2})),
+        ("charts/pg/values-dev.yaml", json!({"a": 3})),
+    ]);
+    let b = tree(&[
+        ("charts/pg/values.yaml", json!({"a": 4})),
+        ("charts/pg/values-prod.yaml", json!({"a": 5})),
+        ("charts/pg/values-dev.yaml", json!({"a": 6})),
+    ]);
     let mut changes = diff(&a, &b);
     changes.retain_env("prod");
-    let lines: Vec<String> = changes.objects.iter().map(ObjectChange::summary_line).collect();
-    assert_eq!(lines, vec!["~ charts/pg values", "~ charts/pg values (prod)"]);
+    let lines: Vec<String> = changes
+        .objects
+        .iter()
+        .map(ObjectChange::summary_line)
+        .collect();
+    assert_eq!(
+        lines,
+        vec!["~ charts/pg values", "~ charts/pg values (prod)"]
+    );
 }
 
 #[test]
@@ -114,12 +157,24 @@ fn secret_object_data_never_shows() {
 
 #[test]
 fn a_tree_read_back_from_text_equals_the_tree_it_was_encoded_from() {
-    let a = tree(&[("apps/shop/base/deployment-api.yaml", deployment("api", 1)), ("charts/pg/values.yaml", json!({"x": {"y": "1.0", "z": [1, "yes"]}}))]);
+    let a = tree(&[
+        ("apps/shop/base/deployment-api.yaml", deployment("api", 1)),
+        (
+            "charts/pg/values.yaml",
+            json!({"x": {"y": "1.0", "z": [1, "yes"]}}),
+        ),
+    ]);
     let texts: BTreeMap<String, String> = a
         .files
         .iter()
         .map(|(path, file)| match file {
-            TreeFile::Documents(docs) => (path.clone(), docs.iter().map(crate::render::bundle::to_yaml).collect::<Vec<_>>().join("---\n")),
+            TreeFile::Documents(docs) => (
+                path.clone(),
+                docs.iter()
+                    .map(crate::render::bundle::to_yaml)
+                    .collect::<Vec<_>>()
+                    .join("---\n"),
+            ),
             TreeFile::Text(text) => (path.clone(), text.clone()),
         })
         .collect();

@@ -14,9 +14,23 @@ use super::FieldChange;
 /// Every field change from `old` to `new`, in document order. `rename` is
 /// (old name, new name) of a renamed object: a list item named after the
 /// object (its container) is matched across the rename.
-pub(crate) fn diff(old: &Json, new: &Json, ctx: &Ctx, rename: Option<(&str, &str)>) -> Vec<FieldChange> {
+pub(crate) fn diff(
+    old: &Json,
+    new: &Json,
+    ctx: &Ctx,
+    rename: Option<(&str, &str)>,
+) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    walk(old, new, &mut String::new(), *ctx, &mut Out { changes: &mut out, rename });
+    walk(
+        old,
+        new,
+        &mut String::new(),
+        *ctx,
+        &mut Out {
+            changes: &mut out,
+            rename,
+        },
+    );
     out
 }
 
@@ -36,8 +50,33 @@ impl Out<'_, '_> {
     }
 }
 
+/// `a == b`, walking maps in key order first: renders keep their key order,
+/// so this avoids a hash lookup per key; other orders fall back to lookups.
+pub(crate) fn same(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Object(x), Json::Object(y)) => {
+            if x.len() != y.len() {
+                return false;
+            }
+            for ((kx, vx), (ky, vy)) in x.iter().zip(y.iter()) {
+                if kx != ky {
+                    return x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)));
+                }
+                if !same(vx, vy) {
+                    return false;
+                }
+            }
+            true
+        }
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
+        }
+        _ => a == b,
+    }
+}
+
 fn walk(old: &Json, new: &Json, path: &mut String, ctx: Ctx, out: &mut Out<'_, '_>) {
-    if old == new {
+    if same(old, new) {
         return;
     }
     match (old, new) {
@@ -48,7 +87,13 @@ fn walk(old: &Json, new: &Json, path: &mut String, ctx: Ctx, out: &mut Out<'_, '
     }
 }
 
-fn maps(a: &Map<String, Json>, b: &Map<String, Json>, path: &mut String, ctx: Ctx, out: &mut Out<'_, '_>) {
+fn maps(
+    a: &Map<String, Json>,
+    b: &Map<String, Json>,
+    path: &mut String,
+    ctx: Ctx,
+    out: &mut Out<'_, '_>,
+) {
     for (key, va) in a {
         let child = ctx.child(key, [Some(a), Some(b)]);
         let len = path.len();
@@ -88,7 +133,10 @@ fn lists(a: &[Json], b: &[Json], path: &mut String, ctx: Ctx, out: &mut Out<'_, 
     if let (Some(names_a), Some(names_b)) = (names(a), names(b)) {
         // The item named after a renamed object follows the rename.
         let renamed = out.rename.filter(|(old, new)| {
-            names_a.contains_key(old) && !names_b.contains_key(old) && names_b.contains_key(new) && !names_a.contains_key(new)
+            names_a.contains_key(old)
+                && !names_b.contains_key(old)
+                && names_b.contains_key(new)
+                && !names_a.contains_key(new)
         });
         let counterpart = |name: &str| match renamed {
             Some((old, new)) if name == old => new.to_string(),
@@ -121,27 +169,46 @@ fn lists(a: &[Json], b: &[Json], path: &mut String, ctx: Ctx, out: &mut Out<'_, 
     for op in similar::capture_diff_slices(Algorithm::Myers, &keys_a, &keys_b) {
         match op {
             DiffOp::Equal { .. } => {}
-            DiffOp::Delete { old_index, old_len, .. } => {
-                for i in old_index..old_index + old_len {
-                    at_index(path, i, |p| out.push(removed(&a[i], p, item)));
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                for (i, va) in a.iter().enumerate().skip(old_index).take(old_len) {
+                    at_index(path, i, |p| out.push(removed(va, p, item)));
                 }
             }
-            DiffOp::Insert { new_index, new_len, .. } => {
-                for j in new_index..new_index + new_len {
-                    at_index(path, j, |p| out.push(added(&b[j], p, item)));
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                for (j, vb) in b.iter().enumerate().skip(new_index).take(new_len) {
+                    at_index(path, j, |p| out.push(added(vb, p, item)));
                 }
             }
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
                 let paired = old_len.min(new_len);
                 for k in 0..paired {
                     let (i, j) = (old_index + k, new_index + k);
                     at_index(path, j, |p| walk(&a[i], &b[j], p, item, out));
                 }
-                for i in old_index + paired..old_index + old_len {
-                    at_index(path, i, |p| out.push(removed(&a[i], p, item)));
+                let rest_a = a
+                    .iter()
+                    .enumerate()
+                    .skip(old_index + paired)
+                    .take(old_len - paired);
+                for (i, va) in rest_a {
+                    at_index(path, i, |p| out.push(removed(va, p, item)));
                 }
-                for j in new_index + paired..new_index + new_len {
-                    at_index(path, j, |p| out.push(added(&b[j], p, item)));
+                let rest_b = b
+                    .iter()
+                    .enumerate()
+                    .skip(new_index + paired)
+                    .take(new_len - paired);
+                for (j, vb) in rest_b {
+                    at_index(path, j, |p| out.push(added(vb, p, item)));
                 }
             }
         }
@@ -167,7 +234,9 @@ fn parse_json(text: &str) -> Option<Json> {
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         return None;
     }
-    serde_json::from_str::<Json>(text).ok().filter(|v| v.is_object() || v.is_array())
+    serde_json::from_str::<Json>(text)
+        .ok()
+        .filter(|v| v.is_object() || v.is_array())
 }
 
 fn strings(a: &str, b: &str, path: &mut String, ctx: Ctx, out: &mut Out<'_, '_>) {
@@ -190,14 +259,26 @@ fn strings(a: &str, b: &str, path: &mut String, ctx: Ctx, out: &mut Out<'_, '_>)
         }
         return out.push(text_change(&ra, &rb, path));
     }
-    changed(&Json::String(a.to_string()), &Json::String(b.to_string()), path, ctx, out);
+    changed(
+        &Json::String(a.to_string()),
+        &Json::String(b.to_string()),
+        path,
+        ctx,
+        out,
+    );
 }
 
 fn text_change(a: &str, b: &str, path: &str) -> FieldChange {
     let diff = TextDiff::from_lines(a, b);
     let mut unified = diff.unified_diff();
-    let text = unified.context_radius(3).missing_newline_hint(false).to_string();
-    FieldChange::Text { path: path.to_string(), diff: text }
+    let text = unified
+        .context_radius(3)
+        .missing_newline_hint(false)
+        .to_string();
+    FieldChange::Text {
+        path: path.to_string(),
+        diff: text,
+    }
 }
 
 fn changed(old: &Json, new: &Json, path: &str, ctx: Ctx, out: &mut Out<'_, '_>) {
@@ -207,7 +288,12 @@ fn changed(old: &Json, new: &Json, path: &str, ctx: Ctx, out: &mut Out<'_, '_>) 
     }
     let (old_r, new_r) = (redact::redact(old, &ctx), redact::redact(new, &ctx));
     let redacted = old_r != *old || new_r != *new;
-    out.push(FieldChange::Changed { path: path.to_string(), old: old_r, new: new_r, redacted });
+    out.push(FieldChange::Changed {
+        path: path.to_string(),
+        old: old_r,
+        new: new_r,
+        redacted,
+    });
 }
 
 fn changed_redacted(path: &str) -> FieldChange {
@@ -222,19 +308,32 @@ fn changed_redacted(path: &str) -> FieldChange {
 fn added(value: &Json, path: &str, ctx: Ctx) -> FieldChange {
     let shown = redact::redact(value, &ctx);
     let redacted = shown != *value;
-    FieldChange::Added { path: path.to_string(), value: shown, redacted }
+    FieldChange::Added {
+        path: path.to_string(),
+        value: shown,
+        redacted,
+    }
 }
 
 fn removed(value: &Json, path: &str, ctx: Ctx) -> FieldChange {
     let shown = redact::redact(value, &ctx);
     let redacted = shown != *value;
-    FieldChange::Removed { path: path.to_string(), value: shown, redacted }
+    FieldChange::Removed {
+        path: path.to_string(),
+        value: shown,
+        redacted,
+    }
 }
 
 /// `.key`, or `["key"]` when the key is not a plain word (`app.kubernetes.io/name`).
 fn push_key(path: &mut String, key: &str) {
-    let plain = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$'));
+    let plain = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '$'));
     if plain {
         if !path.is_empty() {
             path.push('.');
@@ -274,35 +373,53 @@ mod tests {
     fn named_items_are_matched_by_name() {
         let old = json!({"containers": [{"name": "api", "resources": {"limits": {"cpu": "500m"}}}, {"name": "side", "image": "a"}]});
         let new = json!({"containers": [{"name": "side", "image": "a"}, {"name": "api", "resources": {"limits": {"cpu": "1"}}}]});
-        assert_eq!(paths(&old, &new), vec![r#"containers[name=api].resources.limits.cpu: "500m" → "1""#]);
+        assert_eq!(
+            paths(&old, &new),
+            vec![r#"containers[name=api].resources.limits.cpu: "500m" → "1""#]
+        );
     }
 
     #[test]
     fn other_lists_are_aligned_then_compared_by_position() {
         let old = json!({"resources": ["a.yaml", "b.yaml", "c.yaml"], "args": ["-v", "1"]});
-        let new = json!({"resources": ["a.yaml", "x.yaml", "b.yaml", "c.yaml"], "args": ["-v", "2"]});
-        assert_eq!(paths(&old, &new), vec![r#"+ resources[1]: "x.yaml""#, r#"args[1]: "1" → "2""#]);
+        let new =
+            json!({"resources": ["a.yaml", "x.yaml", "b.yaml", "c.yaml"], "args": ["-v", "2"]});
+        assert_eq!(
+            paths(&old, &new),
+            vec![r#"+ resources[1]: "x.yaml""#, r#"args[1]: "1" → "2""#]
+        );
     }
 
     #[test]
     fn keys_that_are_not_words_are_quoted() {
         let old = json!({"metadata": {"labels": {"app.kubernetes.io/name": "a"}}});
         let new = json!({"metadata": {"labels": {"app.kubernetes.io/name": "b"}}});
-        assert_eq!(paths(&old, &new), vec![r#"metadata.labels["app.kubernetes.io/name"]: "a" → "b""#]);
+        assert_eq!(
+            paths(&old, &new),
+            vec![r#"metadata.labels["app.kubernetes.io/name"]: "a" → "b""#]
+        );
     }
 
     #[test]
     fn json_strings_are_diffed_as_values() {
-        let old = json!({"data": {"d.json": "{\n  \"panels\": [{\"id\": 1, \"title\": \"A\"}]\n}"}});
-        let new = json!({"data": {"d.json": "{\n  \"panels\": [{\"id\": 1, \"title\": \"B\"}]\n}"}});
-        assert_eq!(paths(&old, &new), vec![r#"data["d.json"].panels[0].title: "A" → "B""#]);
+        let old =
+            json!({"data": {"d.json": "{\n  \"panels\": [{\"id\": 1, \"title\": \"A\"}]\n}"}});
+        let new =
+            json!({"data": {"d.json": "{\n  \"panels\": [{\"id\": 1, \"title\": \"B\"}]\n}"}});
+        assert_eq!(
+            paths(&old, &new),
+            vec![r#"data["d.json"].panels[0].title: "A" → "B""#]
+        );
     }
 
     #[test]
     fn multi_line_strings_get_a_unified_diff() {
         let old = json!({"script": "a\nb\nc\n"});
         let new = json!({"script": "a\nB\nc\n"});
-        assert_eq!(paths(&old, &new), vec!["script:\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"]);
+        assert_eq!(
+            paths(&old, &new),
+            vec!["script:\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n"]
+        );
     }
 
     #[test]

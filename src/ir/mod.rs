@@ -287,7 +287,12 @@ pub struct Security {
 
 impl Default for Security {
     fn default() -> Self {
-        Self { run_as_user: 10001, read_only_root: true, capabilities: Vec::new(), host_network: false }
+        Self {
+            run_as_user: 10001,
+            read_only_root: true,
+            capabilities: Vec::new(),
+            host_network: false,
+        }
     }
 }
 
@@ -338,8 +343,15 @@ pub enum KafkaAuth {
 impl Kafka {
     /// `K-kafka-bootstrap.<ns>.svc:9092` (9093 with TLS).
     pub fn bootstrap(&self) -> String {
-        let port = if self.authentication == KafkaAuth::Tls { 9093 } else { 9092 };
-        format!("{}-kafka-bootstrap.{}.svc:{port}", self.name, self.namespace)
+        let port = if self.authentication == KafkaAuth::Tls {
+            9093
+        } else {
+            9092
+        };
+        format!(
+            "{}-kafka-bootstrap.{}.svc:{port}",
+            self.name, self.namespace
+        )
     }
 }
 

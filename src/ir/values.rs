@@ -38,14 +38,25 @@ pub struct ByteSize {
 impl ByteSize {
     /// A size from bytes, spelled with the largest binary unit that divides it.
     pub fn from_bytes(bytes: u128) -> Self {
-        const UNITS: [(&str, u128); 5] =
-            [("Pi", 1 << 50), ("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
+        const UNITS: [(&str, u128); 5] = [
+            ("Pi", 1 << 50),
+            ("Ti", 1 << 40),
+            ("Gi", 1 << 30),
+            ("Mi", 1 << 20),
+            ("Ki", 1 << 10),
+        ];
         for (unit, factor) in UNITS {
             if bytes >= factor && bytes % factor == 0 {
-                return Self { bytes, text: format!("{}{unit}", bytes / factor) };
+                return Self {
+                    bytes,
+                    text: format!("{}{unit}", bytes / factor),
+                };
             }
         }
-        Self { bytes, text: bytes.to_string() }
+        Self {
+            bytes,
+            text: bytes.to_string(),
+        }
     }
 }
 
@@ -111,12 +122,19 @@ impl DnsLabel {
             return Err("a name cannot be empty".into());
         }
         if text.len() > Self::MAX {
-            return Err(format!("it is {} characters long; at most {} are allowed", text.len(), Self::MAX));
+            return Err(format!(
+                "it is {} characters long; at most {} are allowed",
+                text.len(),
+                Self::MAX
+            ));
         }
         if text.ends_with('-') {
             return Err("it ends with `-`".into());
         }
-        if !text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if !text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             return Err("only lowercase letters, digits and `-` are allowed".into());
         }
         if !text.as_bytes()[0].is_ascii_lowercase() {

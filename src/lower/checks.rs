@@ -19,7 +19,11 @@ pub(crate) fn check(cx: &mut Cx<'_, '_>, platform: &mut ir::Platform) {
 }
 
 fn orphan_topics(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
-    let published: BTreeSet<&String> = platform.workloads.values().flat_map(|w| &w.publishes).collect();
+    let published: BTreeSet<&String> = platform
+        .workloads
+        .values()
+        .flat_map(|w| &w.publishes)
+        .collect();
     for topic in platform.topics.values() {
         if published.contains(&topic.name) {
             continue;
@@ -34,7 +38,10 @@ fn orphan_topics(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
             cx.push(
                 Diagnostic::new(
                     Code::OrphanTopic,
-                    format!("topic `{}` is consumed by `{first}` but no workload publishes it", topic.name),
+                    format!(
+                        "topic `{}` is consumed by `{first}` but no workload publishes it",
+                        topic.name
+                    ),
                     topic.origin,
                     "nobody publishes this topic",
                 )
@@ -46,7 +53,9 @@ fn orphan_topics(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
 
 fn pool_capacity(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
     for pool in platform.nodepools.values() {
-        let Some(capacity) = &pool.capacity else { continue };
+        let Some(capacity) = &pool.capacity else {
+            continue;
+        };
         let mut cpu: u128 = 0;
         let mut memory: u128 = 0;
         let mut add = |resources: &ir::Resources, copies: u32| {
@@ -57,14 +66,28 @@ fn pool_capacity(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
                 memory += m.request.bytes * u128::from(copies);
             }
         };
-        for w in platform.workloads.values().filter(|w| w.nodepool.as_deref() == Some(&pool.name)) {
-            let copies = w.replicas.unwrap_or_else(|| w.autoscale.as_ref().map_or(1, |a| a.min.max(1)));
+        for w in platform
+            .workloads
+            .values()
+            .filter(|w| w.nodepool.as_deref() == Some(&pool.name))
+        {
+            let copies = w
+                .replicas
+                .unwrap_or_else(|| w.autoscale.as_ref().map_or(1, |a| a.min.max(1)));
             add(&w.resources, copies);
         }
-        for c in platform.charts.values().filter(|c| c.nodepool.as_deref() == Some(&pool.name)) {
+        for c in platform
+            .charts
+            .values()
+            .filter(|c| c.nodepool.as_deref() == Some(&pool.name))
+        {
             add(&c.resources, 1);
         }
-        for k in platform.kafkas.values().filter(|k| k.nodepool.as_deref() == Some(&pool.name)) {
+        for k in platform
+            .kafkas
+            .values()
+            .filter(|k| k.nodepool.as_deref() == Some(&pool.name))
+        {
             add(&k.resources, k.brokers);
         }
         let count = u128::from(pool.count);
@@ -114,11 +137,17 @@ fn role_namespaces(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
                 || platform.workloads.values().any(|w| w.namespace == n.name)
                 || platform.charts.values().any(|c| c.namespace == n.name)
                 || platform.kafkas.values().any(|k| k.namespace == n.name)
-                || platform.resources.values().any(|r| r.namespace.as_deref() == Some(&n.name))
+                || platform
+                    .resources
+                    .values()
+                    .any(|r| r.namespace.as_deref() == Some(&n.name))
                 || platform.secrets.values().any(|s| s.namespace == n.name)
         })
         .map(|n| n.name.as_str())
-        .chain([platform.settings.default_namespace.as_str(), platform.settings.grafana_namespace.as_str()])
+        .chain([
+            platform.settings.default_namespace.as_str(),
+            platform.settings.grafana_namespace.as_str(),
+        ])
         .collect();
     for role in platform.roles.values() {
         for ns in &role.namespaces {
@@ -126,8 +155,13 @@ fn role_namespaces(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
                 let help = super::suggest::did_you_mean(ns, known.iter().copied())
                     .unwrap_or_else(|| format!("declare it with `namespace {ns} {{}}`"));
                 cx.push(
-                    Diagnostic::new(Code::UnknownReference, format!("role `{}` binds in unknown namespace `{ns}`", role.name), role.origin, "role declared here")
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::UnknownReference,
+                        format!("role `{}` binds in unknown namespace `{ns}`", role.name),
+                        role.origin,
+                        "role declared here",
+                    )
+                    .with_help(help),
                 );
             }
         }
@@ -166,7 +200,11 @@ fn kind_network_policy(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
     if s.cluster != ClusterKind::Kind || s.network != Network::Isolated {
         return;
     }
-    let has_cni = platform.charts.values().any(|c| ["calico", "cilium", "tigera-operator"].iter().any(|n| c.chart.contains(n)));
+    let has_cni = platform.charts.values().any(|c| {
+        ["calico", "cilium", "tigera-operator"]
+            .iter()
+            .any(|n| c.chart.contains(n))
+    });
     if !has_cni {
         cx.push(
             Diagnostic::new(

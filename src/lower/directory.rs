@@ -64,28 +64,54 @@ impl Directory {
             dir.default_namespace =
                 plain(&fields, "default-namespace").unwrap_or_else(|| platform.name.text.clone());
         }
-        let namespace = |fields: &Fields<'_>| plain(fields, "namespace").unwrap_or_else(|| dir.default_namespace.clone());
+        let namespace = |fields: &Fields<'_>| {
+            plain(fields, "namespace").unwrap_or_else(|| dir.default_namespace.clone())
+        };
         for (name, _, fields) in cx.each(Kind::Service) {
             let ns = namespace(fields);
             let host = format!("{name}.{ns}.svc.cluster.local");
-            dir.services.insert(name, Endpoint { namespace: ns, host, ports: ports(fields) });
+            dir.services.insert(
+                name,
+                Endpoint {
+                    namespace: ns,
+                    host,
+                    ports: ports(fields),
+                },
+            );
         }
         for (name, _, fields) in cx.each(Kind::Chart) {
             let ns = namespace(fields);
             let profile = plain(fields, "profile").and_then(|p| crate::profile::builtin().get(&p));
-            let service = profile.and_then(|p| p.service_name(&name)).unwrap_or_else(|| name.clone());
+            let service = profile
+                .and_then(|p| p.service_name(&name))
+                .unwrap_or_else(|| name.clone());
             let mut chart_ports: BTreeMap<String, Port> = profile
-                .map(|p| p.ports.iter().filter_map(|(k, v)| Port::new(i128::from(*v)).map(|p| (k.clone(), p))).collect())
+                .map(|p| {
+                    p.ports
+                        .iter()
+                        .filter_map(|(k, v)| Port::new(i128::from(*v)).map(|p| (k.clone(), p)))
+                        .collect()
+                })
                 .unwrap_or_default();
             chart_ports.extend(ports(fields));
             let host = format!("{service}.{ns}.svc.cluster.local");
-            dir.charts.insert(name, Endpoint { namespace: ns, host, ports: chart_ports });
+            dir.charts.insert(
+                name,
+                Endpoint {
+                    namespace: ns,
+                    host,
+                    ports: chart_ports,
+                },
+            );
         }
         for (name, _, fields) in cx.each(Kind::Kafka) {
             let ns = namespace(fields);
             let tls = plain(fields, "authentication").as_deref() == Some("tls");
             let port = if tls { 9093 } else { 9092 };
-            dir.kafkas.insert(name.clone(), format!("{name}-kafka-bootstrap.{ns}.svc:{port}"));
+            dir.kafkas.insert(
+                name.clone(),
+                format!("{name}-kafka-bootstrap.{ns}.svc:{port}"),
+            );
         }
         for (name, _, fields) in cx.each(Kind::Topic) {
             let topic = plain(fields, "name").unwrap_or_else(|| name.clone());

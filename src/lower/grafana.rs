@@ -13,13 +13,42 @@ use super::Cx;
 
 /// Panel types shipped with Grafana (current and the legacy `graph`).
 pub(crate) const PANEL_TYPES: &[&str] = &[
-    "timeseries", "stat", "gauge", "bargauge", "table", "piechart", "barchart", "histogram", "heatmap",
-    "state-timeline", "status-history", "text", "logs", "nodeGraph", "traces", "flamegraph", "geomap",
-    "candlestick", "trend", "xychart", "news", "dashlist", "alertlist", "annolist", "canvas", "graph",
+    "timeseries",
+    "stat",
+    "gauge",
+    "bargauge",
+    "table",
+    "piechart",
+    "barchart",
+    "histogram",
+    "heatmap",
+    "state-timeline",
+    "status-history",
+    "text",
+    "logs",
+    "nodeGraph",
+    "traces",
+    "flamegraph",
+    "geomap",
+    "candlestick",
+    "trend",
+    "xychart",
+    "news",
+    "dashlist",
+    "alertlist",
+    "annolist",
+    "canvas",
+    "graph",
 ];
 
 /// Datasource types platc knows how to provision.
-pub(crate) const DATASOURCE_TYPES: &[&str] = &["prometheus", "loki", "elasticsearch", "postgres", "clickhouse"];
+pub(crate) const DATASOURCE_TYPES: &[&str] = &[
+    "prometheus",
+    "loki",
+    "elasticsearch",
+    "postgres",
+    "clickhouse",
+];
 
 pub(crate) fn datasources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Datasource> {
     let mut out = BTreeMap::new();
@@ -29,7 +58,13 @@ pub(crate) fn datasources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Datasourc
             cx.missing(span, &owner, "type", "prometheus");
         }
         let kind = cx.word(fields, "type", DATASOURCE_TYPES);
-        let url = cx.required_string(fields, "url", span, &owner, "\"http://prometheus-server.monitoring.svc:80\"");
+        let url = cx.required_string(
+            fields,
+            "url",
+            span,
+            &owner,
+            "\"http://prometheus-server.monitoring.svc:80\"",
+        );
         let datasource = ir::Datasource {
             name: name.clone(),
             kind: kind.unwrap_or_else(|| "prometheus".into()),
@@ -43,26 +78,54 @@ pub(crate) fn datasources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Datasourc
     let defaults: Vec<&ir::Datasource> = out.values().filter(|d| d.default).collect();
     if let [first, second, ..] = defaults.as_slice() {
         cx.push(
-            Diagnostic::new(Code::DuplicateDeclaration, format!("datasources `{}` and `{}` are both the default", first.name, second.name), second.origin, "second default")
-                .with_label(first.origin, "first default")
-                .with_help("Grafana allows one default datasource: keep `default = true` on one"),
+            Diagnostic::new(
+                Code::DuplicateDeclaration,
+                format!(
+                    "datasources `{}` and `{}` are both the default",
+                    first.name, second.name
+                ),
+                second.origin,
+                "second default",
+            )
+            .with_label(first.origin, "first default")
+            .with_help("Grafana allows one default datasource: keep `default = true` on one"),
         );
     }
     out
 }
 
-pub(crate) fn dashboards(cx: &mut Cx<'_, '_>, datasources: &BTreeMap<String, ir::Datasource>) -> BTreeMap<String, ir::Dashboard> {
+pub(crate) fn dashboards(
+    cx: &mut Cx<'_, '_>,
+    datasources: &BTreeMap<String, ir::Datasource>,
+) -> BTreeMap<String, ir::Dashboard> {
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Dashboard) {
         let datasource = cx.name_ref(fields, "datasource", Kind::Datasource);
-        if datasource.is_none() && fields.value("datasource").is_none() && datasources.len() > 1 && !datasources.values().any(|d| d.default) {
-            cx.missing(span, &format!("dashboard `{name}`"), "datasource", datasources.keys().next().map_or("prometheus", String::as_str));
+        if datasource.is_none()
+            && fields.value("datasource").is_none()
+            && datasources.len() > 1
+            && !datasources.values().any(|d| d.default)
+        {
+            cx.missing(
+                span,
+                &format!("dashboard `{name}`"),
+                "datasource",
+                datasources
+                    .keys()
+                    .next()
+                    .map_or("prometheus", String::as_str),
+            );
         }
         // Rows and top-level panels keep their source order.
         let mut items: Vec<(Span, ir::DashboardItem)> = Vec::new();
         for row in fields.multi("row").to_vec() {
             let title = label(&row).unwrap_or_default();
-            let panels = row.fields.multi("panel").iter().map(|p| panel(cx, p)).collect();
+            let panels = row
+                .fields
+                .multi("panel")
+                .iter()
+                .map(|p| panel(cx, p))
+                .collect();
             items.push((row.key, ir::DashboardItem::Row { title, panels }));
         }
         for p in fields.multi("panel").to_vec() {
@@ -76,7 +139,11 @@ pub(crate) fn dashboards(cx: &mut Cx<'_, '_>, datasources: &BTreeMap<String, ir:
             datasource,
             refresh: cx.duration(fields, "refresh"),
             time: cx.duration(fields, "time"),
-            tags: cx.strings(fields, "tags").into_iter().map(|(t, _)| t).collect(),
+            tags: cx
+                .strings(fields, "tags")
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect(),
             items: items.into_iter().map(|(_, i)| i).collect(),
             origin: span,
         };
@@ -95,7 +162,9 @@ fn panel(cx: &mut Cx<'_, '_>, instance: &Instance<'_>) -> ir::Panel {
     let kind = match fields.value("type") {
         Some(value) => {
             let text = match &value.kind {
-                crate::ast::ValueKind::Reference(r) if r.segments.len() == 1 => Some(r.segments[0].text.clone()),
+                crate::ast::ValueKind::Reference(r) if r.segments.len() == 1 => {
+                    Some(r.segments[0].text.clone())
+                }
                 crate::ast::ValueKind::String(s) => s.as_plain(),
                 _ => None,
             };
@@ -103,9 +172,18 @@ fn panel(cx: &mut Cx<'_, '_>, instance: &Instance<'_>) -> ir::Panel {
                 Some(t) if PANEL_TYPES.contains(&t.as_str()) => t,
                 Some(t) => {
                     let help = suggest::did_you_mean(&t, PANEL_TYPES.iter().copied())
-                        .unwrap_or_else(|| "common types are `timeseries`, `stat`, `gauge`, `table`, `bargauge`".to_string());
+                        .unwrap_or_else(|| {
+                            "common types are `timeseries`, `stat`, `gauge`, `table`, `bargauge`"
+                                .to_string()
+                        });
                     cx.push(
-                        Diagnostic::new(Code::UnknownPanelType, format!("`{t}` is not a Grafana panel type"), value.span, "unknown panel type").with_help(help),
+                        Diagnostic::new(
+                            Code::UnknownPanelType,
+                            format!("`{t}` is not a Grafana panel type"),
+                            value.span,
+                            "unknown panel type",
+                        )
+                        .with_help(help),
                     );
                     "timeseries".into()
                 }

@@ -42,7 +42,15 @@ pub fn lower(
     envs.extend(resolved.envs.iter().map(|e| Some(e.as_str())));
     for env in envs {
         let cache = effective_fields(resolved, env);
-        let mut cx = Cx { resolved, sources, env, assets, cache: &cache, diagnostics: Vec::new(), directory: Directory::default() };
+        let mut cx = Cx {
+            resolved,
+            sources,
+            env,
+            assets,
+            cache: &cache,
+            diagnostics: Vec::new(),
+            directory: Directory::default(),
+        };
         cx.directory = Directory::build(&cx);
         if let Some(platform) = platform::lower_platform(&mut cx) {
             let mut platform = platform;
@@ -89,7 +97,11 @@ impl<'r, 'a> Cx<'r, 'a> {
     pub(crate) fn each(&self, kind: Kind) -> Vec<(String, Span, &'r Fields<'a>)> {
         self.cache
             .get(&kind)
-            .map(|list| list.iter().map(|(name, span, fields)| (name.clone(), *span, fields)).collect())
+            .map(|list| {
+                list.iter()
+                    .map(|(name, span, fields)| (name.clone(), *span, fields))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -139,7 +151,14 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     /// A required string.
-    pub(crate) fn required_string(&mut self, fields: &Fields<'_>, name: &str, at: Span, owner: &str, example: &str) -> Option<String> {
+    pub(crate) fn required_string(
+        &mut self,
+        fields: &Fields<'_>,
+        name: &str,
+        at: Span,
+        owner: &str,
+        example: &str,
+    ) -> Option<String> {
         if fields.value(name).is_none() {
             self.missing(at, owner, name, example);
             return None;
@@ -148,12 +167,21 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     /// A word from a closed set, written bare or quoted.
-    pub(crate) fn word(&mut self, fields: &Fields<'_>, name: &str, options: &[&str]) -> Option<String> {
+    pub(crate) fn word(
+        &mut self,
+        fields: &Fields<'_>,
+        name: &str,
+        options: &[&str],
+    ) -> Option<String> {
         let value = fields.value(name)?;
         let (text, span) = match &value.kind {
-            ValueKind::Reference(r) if r.segments.len() == 1 => (r.segments[0].text.clone(), r.span),
+            ValueKind::Reference(r) if r.segments.len() == 1 => {
+                (r.segments[0].text.clone(), r.span)
+            }
             ValueKind::None if options.contains(&"none") => ("none".to_string(), value.span),
-            ValueKind::String(s) if s.as_plain().is_some() => (s.as_plain().unwrap_or_default(), s.span),
+            ValueKind::String(s) if s.as_plain().is_some() => {
+                (s.as_plain().unwrap_or_default(), s.span)
+            }
             _ => {
                 let expected = format!("one of {}", list_words(options));
                 self.mismatch(value, name, &expected);
@@ -178,12 +206,24 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     /// A whole number in `min..=max`.
-    pub(crate) fn int(&mut self, fields: &Fields<'_>, name: &str, min: i128, max: i128) -> Option<i128> {
+    pub(crate) fn int(
+        &mut self,
+        fields: &Fields<'_>,
+        name: &str,
+        min: i128,
+        max: i128,
+    ) -> Option<i128> {
         let value = fields.value(name)?;
         self.int_value(value, name, min, max)
     }
 
-    pub(crate) fn int_value(&mut self, value: &Value, name: &str, min: i128, max: i128) -> Option<i128> {
+    pub(crate) fn int_value(
+        &mut self,
+        value: &Value,
+        name: &str,
+        min: i128,
+        max: i128,
+    ) -> Option<i128> {
         let number = match &value.kind {
             ValueKind::Number(n) if n.unit.is_none() => n,
             _ => {
@@ -211,8 +251,15 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     /// A `u32` in `min..=max`.
-    pub(crate) fn u32(&mut self, fields: &Fields<'_>, name: &str, min: u32, max: u32) -> Option<u32> {
-        self.int(fields, name, min.into(), max.into()).and_then(|n| u32::try_from(n).ok())
+    pub(crate) fn u32(
+        &mut self,
+        fields: &Fields<'_>,
+        name: &str,
+        min: u32,
+        max: u32,
+    ) -> Option<u32> {
+        self.int(fields, name, min.into(), max.into())
+            .and_then(|n| u32::try_from(n).ok())
     }
 
     pub(crate) fn bool(&mut self, fields: &Fields<'_>, name: &str) -> Option<bool> {
@@ -268,7 +315,9 @@ impl<'r, 'a> Cx<'r, 'a> {
             Some("Pi") => Some(1 << 50),
             Some(_) => None,
         };
-        let bytes = factor.and_then(|f| number.scaled(f)).and_then(|b| u128::try_from(b).ok());
+        let bytes = factor
+            .and_then(|f| number.scaled(f))
+            .and_then(|b| u128::try_from(b).ok());
         match bytes {
             Some(bytes) => {
                 // Keep the user's spelling when it is already a whole quantity.
@@ -326,7 +375,10 @@ impl<'r, 'a> Cx<'r, 'a> {
             Some("w") => Some(604_800),
             _ => None,
         };
-        match factor.and_then(|f| number.scaled(f)).and_then(|s| u64::try_from(s).ok()) {
+        match factor
+            .and_then(|f| number.scaled(f))
+            .and_then(|s| u64::try_from(s).ok())
+        {
             Some(s) => Some(Duration(s)),
             None => {
                 self.unit_error(number, name, "a duration", "30s");
@@ -356,17 +408,30 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     /// `cpu = 200m..500m` or `cpu = 250m` (request = limit).
-    pub(crate) fn cpu_bounds(&mut self, fields: &Fields<'_>, name: &str) -> Option<ir::Bounds<CpuMillis>> {
+    pub(crate) fn cpu_bounds(
+        &mut self,
+        fields: &Fields<'_>,
+        name: &str,
+    ) -> Option<ir::Bounds<CpuMillis>> {
         let value = fields.value(name)?;
         match &value.kind {
             ValueKind::Range(low, high) => {
                 let request = self.cpu_number(low, name);
                 let limit = self.cpu_number(high, name);
                 let (request, limit) = (request?, limit?);
-                self.check_order(value.span, name, request <= limit, &request.quantity(), &limit.quantity());
+                self.check_order(
+                    value.span,
+                    name,
+                    request <= limit,
+                    &request.quantity(),
+                    &limit.quantity(),
+                );
                 Some(ir::Bounds { request, limit })
             }
-            ValueKind::Number(n) => self.cpu_number(n, name).map(|c| ir::Bounds { request: c, limit: c }),
+            ValueKind::Number(n) => self.cpu_number(n, name).map(|c| ir::Bounds {
+                request: c,
+                limit: c,
+            }),
             _ => {
                 self.mismatch(value, name, "a CPU quantity or range such as `200m..500m`");
                 None
@@ -375,7 +440,11 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     /// `memory = 256Mi..512Mi` or one value.
-    pub(crate) fn memory_bounds(&mut self, fields: &Fields<'_>, name: &str) -> Option<ir::Bounds<ByteSize>> {
+    pub(crate) fn memory_bounds(
+        &mut self,
+        fields: &Fields<'_>,
+        name: &str,
+    ) -> Option<ir::Bounds<ByteSize>> {
         let value = fields.value(name)?;
         match &value.kind {
             ValueKind::Range(low, high) => {
@@ -386,9 +455,10 @@ impl<'r, 'a> Cx<'r, 'a> {
                 self.check_order(value.span, name, ordered, &request.text, &limit.text);
                 Some(ir::Bounds { request, limit })
             }
-            ValueKind::Number(n) => {
-                self.memory_number(n, name).map(|m| ir::Bounds { request: m.clone(), limit: m })
-            }
+            ValueKind::Number(n) => self.memory_number(n, name).map(|m| ir::Bounds {
+                request: m.clone(),
+                limit: m,
+            }),
             _ => {
                 self.mismatch(value, name, "a size or range such as `256Mi..512Mi`");
                 None
@@ -405,7 +475,9 @@ impl<'r, 'a> Cx<'r, 'a> {
                     span,
                     "request..limit",
                 )
-                .with_help(format!("write the smaller value first: `{limit}..{request}`")),
+                .with_help(format!(
+                    "write the smaller value first: `{limit}..{request}`"
+                )),
             );
         }
     }
@@ -413,9 +485,10 @@ impl<'r, 'a> Cx<'r, 'a> {
     /// `resources { cpu = …  memory = … }`.
     pub(crate) fn resources(&mut self, fields: &Fields<'_>) -> ir::Resources {
         match fields.block("resources") {
-            Some((block, _)) => {
-                                ir::Resources { cpu: self.cpu_bounds(block, "cpu"), memory: self.memory_bounds(block, "memory") }
-            }
+            Some((block, _)) => ir::Resources {
+                cpu: self.cpu_bounds(block, "cpu"),
+                memory: self.memory_bounds(block, "memory"),
+            },
             None => ir::Resources::default(),
         }
     }
@@ -436,7 +509,9 @@ impl<'r, 'a> Cx<'r, 'a> {
 
     /// A list of words or strings (`[get, list, "pods/log"]`).
     pub(crate) fn strings(&mut self, fields: &Fields<'_>, name: &str) -> Vec<(String, Span)> {
-        let Some(items) = self.list(fields, name) else { return Vec::new() };
+        let Some(items) = self.list(fields, name) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for item in items {
             match &item.kind {
@@ -453,9 +528,15 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     /// A map of strings (`labels = { team = "data" }`); numbers and booleans become text.
-    pub(crate) fn string_map(&mut self, fields: &Fields<'_>, name: &str) -> BTreeMap<String, String> {
+    pub(crate) fn string_map(
+        &mut self,
+        fields: &Fields<'_>,
+        name: &str,
+    ) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
-        let Some(value) = fields.value(name) else { return out };
+        let Some(value) = fields.value(name) else {
+            return out;
+        };
         let ValueKind::Map(entries) = &value.kind else {
             self.mismatch(value, name, "a map `{ key = value }`");
             return out;
@@ -482,9 +563,15 @@ impl<'r, 'a> Cx<'r, 'a> {
     /// Named ports: `ports = { http = 8080 }`.
     pub(crate) fn ports(&mut self, fields: &Fields<'_>) -> BTreeMap<String, Port> {
         let mut out = BTreeMap::new();
-        let Some(value) = fields.value("ports") else { return out };
+        let Some(value) = fields.value("ports") else {
+            return out;
+        };
         let ValueKind::Map(entries) = &value.kind else {
-            self.mismatch(value, "ports", "a map of port names to numbers `{ http = 8080 }`");
+            self.mismatch(
+                value,
+                "ports",
+                "a map of port names to numbers `{ http = 8080 }`",
+            );
             return out;
         };
         let mut by_number: BTreeMap<u16, (String, Span)> = BTreeMap::new();
@@ -512,7 +599,11 @@ impl<'r, 'a> Cx<'r, 'a> {
                 continue;
             };
             if let Err(why) = ir::DnsLabel::new(&name).and_then(|_| {
-                if name.len() > 15 { Err("port names are at most 15 characters".to_string()) } else { Ok(()) }
+                if name.len() > 15 {
+                    Err("port names are at most 15 characters".to_string())
+                } else {
+                    Ok(())
+                }
             }) {
                 self.push(
                     Diagnostic::new(Code::InvalidName, format!("`{name}` is not a valid port name: {why}"), entry.path.span, "invalid port name")
@@ -521,9 +612,14 @@ impl<'r, 'a> Cx<'r, 'a> {
             }
             if let Some(first) = by_name.get(&name) {
                 self.push(
-                    Diagnostic::new(Code::DuplicatePort, format!("port name `{name}` is used twice"), entry.path.span, "second use")
-                        .with_label(*first, "first use")
-                        .with_help("give each port its own name"),
+                    Diagnostic::new(
+                        Code::DuplicatePort,
+                        format!("port name `{name}` is used twice"),
+                        entry.path.span,
+                        "second use",
+                    )
+                    .with_label(*first, "first use")
+                    .with_help("give each port its own name"),
                 );
                 continue;
             }
@@ -550,12 +646,22 @@ impl<'r, 'a> Cx<'r, 'a> {
     // ------------------------------------------------------------ references
 
     /// A name that must refer to a declared `kind`, written bare or as `kind.name`.
-    pub(crate) fn name_ref(&mut self, fields: &Fields<'_>, field: &str, kind: Kind) -> Option<String> {
+    pub(crate) fn name_ref(
+        &mut self,
+        fields: &Fields<'_>,
+        field: &str,
+        kind: Kind,
+    ) -> Option<String> {
         let value = fields.value(field)?;
         self.name_ref_value(value, field, kind)
     }
 
-    pub(crate) fn name_ref_value(&mut self, value: &Value, field: &str, kind: Kind) -> Option<String> {
+    pub(crate) fn name_ref_value(
+        &mut self,
+        value: &Value,
+        field: &str,
+        kind: Kind,
+    ) -> Option<String> {
         let (name, span) = match &value.kind {
             ValueKind::Reference(r) => match r.segments.as_slice() {
                 [one] => (one.text.clone(), one.span),
@@ -578,19 +684,30 @@ impl<'r, 'a> Cx<'r, 'a> {
         if self.resolved.has(kind, name) {
             return true;
         }
-        let help = suggest::did_you_mean(name, self.resolved.names(kind)).unwrap_or_else(|| {
-            format!("declare it with `{} {name} {{ … }}`", kind.keyword())
-        });
+        let help = suggest::did_you_mean(name, self.resolved.names(kind))
+            .unwrap_or_else(|| format!("declare it with `{} {name} {{ … }}`", kind.keyword()));
         self.push(
-            Diagnostic::new(Code::UnknownReference, format!("unknown {} `{name}`", kind.noun()), span, format!("no {} with this name", kind.noun()))
-                .with_help(help),
+            Diagnostic::new(
+                Code::UnknownReference,
+                format!("unknown {} `{name}`", kind.noun()),
+                span,
+                format!("no {} with this name", kind.noun()),
+            )
+            .with_help(help),
         );
         false
     }
 
     /// A list of names of declared `kind`.
-    pub(crate) fn name_refs(&mut self, fields: &Fields<'_>, field: &str, kind: Kind) -> Vec<(String, Span)> {
-        let Some(items) = self.list(fields, field) else { return Vec::new() };
+    pub(crate) fn name_refs(
+        &mut self,
+        fields: &Fields<'_>,
+        field: &str,
+        kind: Kind,
+    ) -> Vec<(String, Span)> {
+        let Some(items) = self.list(fields, field) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for item in items {
             if let Some(name) = self.name_ref_value(item, field, kind) {
@@ -639,16 +756,23 @@ impl<'r, 'a> Cx<'r, 'a> {
                     self.push(
                         Diagnostic::new(
                             Code::PlaintextSecret,
-                            format!("secret reference `{}` can only be a whole `env` value", r.dotted()),
+                            format!(
+                                "secret reference `{}` can only be a whole `env` value",
+                                r.dotted()
+                            ),
                             r.span,
                             "secret used as text",
                         )
-                        .with_help("secrets become `secretKeyRef`s; reference them only as `env` values"),
+                        .with_help(
+                            "secrets become `secretKeyRef`s; reference them only as `env` values",
+                        ),
                     );
                 }
                 None
             }
-            ("service", _) | ("chart", _) | ("kafka", _) | ("topic", _) => self.attribute_text(r, &segs),
+            ("service", _) | ("chart", _) | ("kafka", _) | ("topic", _) => {
+                self.attribute_text(r, &segs)
+            }
             _ => {
                 self.push(
                     Diagnostic::new(Code::UnknownReference, format!("unknown reference `{}`", r.dotted()), r.span, "cannot be resolved")
@@ -694,8 +818,13 @@ impl<'r, 'a> Cx<'r, 'a> {
                             }
                         });
                         self.push(
-                            Diagnostic::new(Code::UnknownPort, format!("{} `{name}` has no port `{port}`", kind.noun()), at, "unknown port")
-                                .with_help(help),
+                            Diagnostic::new(
+                                Code::UnknownPort,
+                                format!("{} `{name}` has no port `{port}`", kind.noun()),
+                                at,
+                                "unknown port",
+                            )
+                            .with_help(help),
                         );
                         return None;
                     }
@@ -716,10 +845,18 @@ impl<'r, 'a> Cx<'r, 'a> {
             Kind::Topic => "`name`",
             _ => "no attributes",
         };
-        let what = name.map_or_else(|| kind.noun().to_string(), |n| format!("{} `{n}`", kind.noun()));
+        let what = name.map_or_else(
+            || kind.noun().to_string(),
+            |n| format!("{} `{n}`", kind.noun()),
+        );
         self.push(
-            Diagnostic::new(Code::UnknownReference, format!("`{}` is not an attribute of {what}", r.dotted()), r.span, "unknown attribute")
-                .with_help(format!("a {} reference takes {attrs}", kind.keyword())),
+            Diagnostic::new(
+                Code::UnknownReference,
+                format!("`{}` is not an attribute of {what}", r.dotted()),
+                r.span,
+                "unknown attribute",
+            )
+            .with_help(format!("a {} reference takes {attrs}", kind.keyword())),
         );
     }
 
@@ -745,7 +882,12 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     /// Records a `talks-to` target, checking that it exposes a port.
-    pub(crate) fn add_target(&mut self, target: ir::Target, span: Span, out: &mut BTreeSet<ir::Target>) {
+    pub(crate) fn add_target(
+        &mut self,
+        target: ir::Target,
+        span: Span,
+        out: &mut BTreeSet<ir::Target>,
+    ) {
         let ports = match &target {
             ir::Target::Service(n) => self.directory.services.get(n).map(|e| e.ports.len()),
             ir::Target::Chart(n) => self.directory.charts.get(n).map(|e| e.ports.len()),
@@ -758,8 +900,15 @@ impl<'r, 'a> Cx<'r, 'a> {
                 ir::Target::Kafka(n) => ("kafka", n),
             };
             self.push(
-                Diagnostic::new(Code::TalksToNoPorts, format!("{kind} `{name}` exposes no port to talk to"), span, "talks to it here")
-                    .with_help(format!("declare its ports: `ports = {{ http = 8080 }}` in {kind} `{name}`")),
+                Diagnostic::new(
+                    Code::TalksToNoPorts,
+                    format!("{kind} `{name}` exposes no port to talk to"),
+                    span,
+                    "talks to it here",
+                )
+                .with_help(format!(
+                    "declare its ports: `ports = {{ http = 8080 }}` in {kind} `{name}`"
+                )),
             );
         }
         out.insert(target);
@@ -771,7 +920,9 @@ impl<'r, 'a> Cx<'r, 'a> {
             Some(value) => {
                 let name = match &value.kind {
                     ValueKind::Reference(r) if r.segments.len() == 1 => r.segments[0].text.clone(),
-                    ValueKind::String(s) if s.as_plain().is_some() => s.as_plain().unwrap_or_default(),
+                    ValueKind::String(s) if s.as_plain().is_some() => {
+                        s.as_plain().unwrap_or_default()
+                    }
                     _ => {
                         self.mismatch(value, "namespace", "a namespace name");
                         return self.directory.default_namespace.clone();
@@ -781,8 +932,13 @@ impl<'r, 'a> Cx<'r, 'a> {
                 // directory of the output (`apps/NAMESPACE/`).
                 if let Err(why) = ir::DnsLabel::new(&name) {
                     self.push(
-                        Diagnostic::new(Code::InvalidName, format!("`{name}` is not a valid namespace name: {why}"), value.span, "invalid namespace")
-                            .with_help("namespaces are DNS-1123 labels"),
+                        Diagnostic::new(
+                            Code::InvalidName,
+                            format!("`{name}` is not a valid namespace name: {why}"),
+                            value.span,
+                            "invalid namespace",
+                        )
+                        .with_help("namespaces are DNS-1123 labels"),
                     );
                 }
                 name

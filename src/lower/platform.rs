@@ -17,26 +17,45 @@ pub(crate) fn lower_platform(cx: &mut Cx<'_, '_>) -> Option<ir::Platform> {
     let fields = cx.resolved.effective(decl, cx.env);
     let name = decl.name.text.clone();
     let owner = format!("platform `{name}`");
-    let repo = cx.required_string(&fields, "repo", decl.name.span, &owner, "\"https://git.example.com/infra/gitops.git\"");
+    let repo = cx.required_string(
+        &fields,
+        "repo",
+        decl.name.span,
+        &owner,
+        "\"https://git.example.com/infra/gitops.git\"",
+    );
     let settings = ir::Settings {
         repo: repo.unwrap_or_default(),
         path: cx.string(&fields, "path").unwrap_or_else(|| "out".into()),
-        revision: cx.string(&fields, "revision").unwrap_or_else(|| "main".into()),
+        revision: cx
+            .string(&fields, "revision")
+            .unwrap_or_else(|| "main".into()),
         kubernetes: kubernetes_version(cx, &fields),
-        cluster: match cx.word(&fields, "cluster", &["k3d", "kind", "none"]).as_deref() {
+        cluster: match cx
+            .word(&fields, "cluster", &["k3d", "kind", "none"])
+            .as_deref()
+        {
             Some("k3d") => ir::ClusterKind::K3d,
             Some("kind") => ir::ClusterKind::Kind,
             _ => ir::ClusterKind::None,
         },
         control_planes: cx.u32(&fields, "control-planes", 1, 9).unwrap_or(1),
-        nodepool_label: cx.string(&fields, "nodepool-label").unwrap_or_else(|| "platc.dev/nodepool".into()),
-        network: match cx.word(&fields, "network", &["isolated", "open"]).as_deref() {
+        nodepool_label: cx
+            .string(&fields, "nodepool-label")
+            .unwrap_or_else(|| "platc.dev/nodepool".into()),
+        network: match cx
+            .word(&fields, "network", &["isolated", "open"])
+            .as_deref()
+        {
             Some("open") => ir::Network::Open,
             _ => ir::Network::Isolated,
         },
-        argocd_namespace: namespace_setting(cx, &fields, "argocd-namespace").unwrap_or_else(|| "argocd".into()),
-        grafana_namespace: namespace_setting(cx, &fields, "grafana-namespace").unwrap_or_else(|| "monitoring".into()),
-        default_namespace: namespace_setting(cx, &fields, "default-namespace").unwrap_or_else(|| name.clone()),
+        argocd_namespace: namespace_setting(cx, &fields, "argocd-namespace")
+            .unwrap_or_else(|| "argocd".into()),
+        grafana_namespace: namespace_setting(cx, &fields, "grafana-namespace")
+            .unwrap_or_else(|| "monitoring".into()),
+        default_namespace: namespace_setting(cx, &fields, "default-namespace")
+            .unwrap_or_else(|| name.clone()),
         origin: decl.name.span,
     };
     let mut platform = ir::Platform {
@@ -64,7 +83,9 @@ pub(crate) fn lower_platform(cx: &mut Cx<'_, '_>) -> Option<ir::Platform> {
 }
 
 fn kubernetes_version(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> String {
-    let Some(value) = fields.value("kubernetes") else { return "1.32".into() };
+    let Some(value) = fields.value("kubernetes") else {
+        return "1.32".into();
+    };
     let text = match &value.kind {
         ValueKind::String(s) => s.as_plain(),
         ValueKind::Number(n) if n.unit.is_none() => Some(n.magnitude.clone()),
@@ -80,14 +101,21 @@ fn kubernetes_version(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> String {
                     value.span,
                     "unsupported version",
                 )
-                .with_help("platc ships the schemas of Kubernetes 1.32: write `kubernetes = \"1.32\"`"),
+                .with_help(
+                    "platc ships the schemas of Kubernetes 1.32: write `kubernetes = \"1.32\"`",
+                ),
             );
             "1.32".into()
         }
         None => {
             cx.push(
-                Diagnostic::new(Code::TypeMismatch, "`kubernetes` expects a version string", value.span, "not a version")
-                    .with_help("write `kubernetes = \"1.32\"`"),
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    "`kubernetes` expects a version string",
+                    value.span,
+                    "not a version",
+                )
+                .with_help("write `kubernetes = \"1.32\"`"),
             );
             "1.32".into()
         }
@@ -106,8 +134,13 @@ fn namespace_setting(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, name: &str) -> Op
     };
     if let Err(why) = ir::DnsLabel::new(&text) {
         cx.push(
-            Diagnostic::new(Code::InvalidName, format!("`{text}` is not a valid namespace name: {why}"), value.span, "invalid namespace")
-                .with_help("namespaces are DNS-1123 labels"),
+            Diagnostic::new(
+                Code::InvalidName,
+                format!("`{text}` is not a valid namespace name: {why}"),
+                value.span,
+                "invalid namespace",
+            )
+            .with_help("namespaces are DNS-1123 labels"),
         );
         return None;
     }
@@ -119,7 +152,13 @@ fn envs(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Env> {
     for (name, span, fields) in cx.each(Kind::Env) {
         let owner = format!("env `{name}`");
         let destination = cx
-            .required_string(fields, "destination", span, &owner, "\"https://kubernetes.default.svc\"")
+            .required_string(
+                fields,
+                "destination",
+                span,
+                &owner,
+                "\"https://kubernetes.default.svc\"",
+            )
             .unwrap_or_default();
         let env = ir::Env {
             name: name.clone(),
@@ -146,8 +185,10 @@ fn nodepools(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::NodePool> {
             .into_iter()
             .filter_map(|(text, at)| parse_port_mapping(cx, &text, at))
             .collect();
-        let capacity = fields.block("capacity").map(|(block, key)| {
-                        ir::Capacity { cpu: cx.cpu(block, "cpu"), memory: cx.size(block, "memory"), origin: key }
+        let capacity = fields.block("capacity").map(|(block, key)| ir::Capacity {
+            cpu: cx.cpu(block, "cpu"),
+            memory: cx.size(block, "memory"),
+            origin: key,
         });
         let pool = ir::NodePool {
             name: name.clone(),
@@ -172,7 +213,11 @@ fn parse_taint(cx: &mut Cx<'_, '_>, text: &str, at: Span) -> Option<Taint> {
             Some((k, v)) => (k, Some(v.to_string())),
             None => (kv, None),
         };
-        (!key.is_empty()).then(|| Taint { key: key.to_string(), value, effect: effect.to_string() })
+        (!key.is_empty()).then(|| Taint {
+            key: key.to_string(),
+            value,
+            effect: effect.to_string(),
+        })
     });
     if parsed.is_none() {
         cx.push(
@@ -191,8 +236,13 @@ fn parse_port_mapping(cx: &mut Cx<'_, '_>, text: &str, at: Span) -> Option<PortM
     });
     if parsed.is_none() {
         cx.push(
-            Diagnostic::new(Code::InvalidPort, format!("`{text}` is not a `host:container` port mapping"), at, "invalid mapping")
-                .with_help("write `\"8080:80\"` with ports from 1 to 65535"),
+            Diagnostic::new(
+                Code::InvalidPort,
+                format!("`{text}` is not a `host:container` port mapping"),
+                at,
+                "invalid mapping",
+            )
+            .with_help("write `\"8080:80\"` with ports from 1 to 65535"),
         );
     }
     parsed
@@ -205,8 +255,20 @@ fn secrets(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Secret> {
         if fields.value("keys").is_none() {
             cx.missing(span, &format!("secret `{name}`"), "keys", "[password]");
         }
-        let keys: BTreeSet<String> = cx.strings(fields, "keys").into_iter().map(|(k, _)| k).collect();
-        out.insert(name.clone(), ir::Secret { name, namespace, keys, origin: span });
+        let keys: BTreeSet<String> = cx
+            .strings(fields, "keys")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        out.insert(
+            name.clone(),
+            ir::Secret {
+                name,
+                namespace,
+                keys,
+                origin: span,
+            },
+        );
     }
     out
 }
@@ -219,18 +281,29 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
         let profile = match fields.value("profile") {
             Some(value) => {
                 let word = match &value.kind {
-                    ValueKind::Reference(r) if r.segments.len() == 1 => Some((r.segments[0].text.clone(), r.span)),
+                    ValueKind::Reference(r) if r.segments.len() == 1 => {
+                        Some((r.segments[0].text.clone(), r.span))
+                    }
                     ValueKind::String(s) => s.as_plain().map(|p| (p, s.span)),
                     _ => None,
                 };
                 match word {
                     Some((p, _)) if profiles.get(&p).is_some() => Some(p),
                     Some((p, at)) => {
-                        let help = super::suggest::did_you_mean(&p, profiles.names().iter().copied())
-                            .unwrap_or_else(|| "use `repo` and `chart` for a chart without a profile".to_string());
+                        let help =
+                            super::suggest::did_you_mean(&p, profiles.names().iter().copied())
+                                .unwrap_or_else(|| {
+                                    "use `repo` and `chart` for a chart without a profile"
+                                        .to_string()
+                                });
                         cx.push(
-                            Diagnostic::new(Code::UnknownReference, format!("unknown chart profile `{p}`"), at, "no stdlib profile with this name")
-                                .with_help(help),
+                            Diagnostic::new(
+                                Code::UnknownReference,
+                                format!("unknown chart profile `{p}`"),
+                                at,
+                                "no stdlib profile with this name",
+                            )
+                            .with_help(help),
                         );
                         None
                     }
@@ -243,12 +316,27 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
             None => None,
         };
         let defaults = profile.as_deref().and_then(|p| profiles.get(p));
-        let repo = cx.string(fields, "repo").or_else(|| defaults.map(|p| p.repo.clone()));
-        let chart = cx.string(fields, "chart").or_else(|| defaults.map(|p| p.chart.clone()));
-        let version = chart_version(cx, fields, defaults.map(|p| p.version.as_str()), span, &owner);
+        let repo = cx
+            .string(fields, "repo")
+            .or_else(|| defaults.map(|p| p.repo.clone()));
+        let chart = cx
+            .string(fields, "chart")
+            .or_else(|| defaults.map(|p| p.chart.clone()));
+        let version = chart_version(
+            cx,
+            fields,
+            defaults.map(|p| p.version.as_str()),
+            span,
+            &owner,
+        );
         if fields.value("profile").is_none() {
             if repo.is_none() {
-                cx.missing(span, &owner, "repo", "\"https://charts.example.com\"` (or `profile = NAME`");
+                cx.missing(
+                    span,
+                    &owner,
+                    "repo",
+                    "\"https://charts.example.com\"` (or `profile = NAME`",
+                );
             }
             if chart.is_none() {
                 cx.missing(span, &owner, "chart", "\"chart-name\"");
@@ -260,11 +348,18 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
         let metrics = cx.bool(fields, "metrics").unwrap_or(false);
         let resources = cx.resources(fields);
         let mut ports: BTreeMap<String, ir::Port> = defaults
-            .map(|p| p.ports.iter().filter_map(|(k, v)| ir::Port::new(i128::from(*v)).map(|port| (k.clone(), port))).collect())
+            .map(|p| {
+                p.ports
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        ir::Port::new(i128::from(*v)).map(|port| (k.clone(), port))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         ports.extend(cx.ports(fields));
         let ingress = fields.block("ingress").and_then(|(block, key)| {
-                        let host = cx.required_string(block, "host", key, "ingress", "\"app.example.com\"")?;
+            let host = cx.required_string(block, "host", key, "ingress", "\"app.example.com\"")?;
             Some(ir::Ingress {
                 host,
                 port: String::new(),
@@ -277,7 +372,11 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
             Some(entry) => super::tree::entry_to_tree(cx, entry),
             None => serde_json::Value::Object(serde_json::Map::new()),
         };
-        let service = cx.directory.charts.get(&name).map(|e| e.host.split('.').next().unwrap_or_default().to_string());
+        let service = cx
+            .directory
+            .charts
+            .get(&name)
+            .map(|e| e.host.split('.').next().unwrap_or_default().to_string());
         out.insert(
             name.clone(),
             ir::Chart {
@@ -302,7 +401,13 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
     out
 }
 
-fn chart_version(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, default: Option<&str>, span: Span, owner: &str) -> Option<String> {
+fn chart_version(
+    cx: &mut Cx<'_, '_>,
+    fields: &Fields<'_>,
+    default: Option<&str>,
+    span: Span,
+    owner: &str,
+) -> Option<String> {
     let Some(value) = fields.value("version") else {
         if default.is_none() {
             cx.missing(span, owner, "version", "\"1.2.3\"");
@@ -336,8 +441,30 @@ fn resources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Resource> {
             overlay.insert("spec".into(), spec);
             super::tree::deep_merge(&mut body, serde_json::Value::Object(overlay));
         }
+        // "No `Secret` object is ever rendered": a resource may not be one,
+        // or its body would put secret values into the repository.
+        if let (Some("v1"), Some(kind)) = (api_version.as_deref().map(str::trim), kind.as_deref()) {
+            if kind.trim().eq_ignore_ascii_case("secret") {
+                let at = fields.value("kind").map_or(span, |v| v.span);
+                cx.push(
+                    Diagnostic::new(Code::PlaintextSecret, format!("resource `{name}` would render a `Secret` with its values in the repository"), at, "a Secret object")
+                        .with_help("declare `secret NAME { keys = [...] }` and create the values outside the repository (sealed-secrets, Vault, `kubectl create secret`)"),
+                );
+                continue;
+            }
+        }
         if let (Some(api_version), Some(kind)) = (api_version, kind) {
-            out.insert(name.clone(), ir::Resource { name, api_version, kind, namespace, body, origin: span });
+            out.insert(
+                name.clone(),
+                ir::Resource {
+                    name,
+                    api_version,
+                    kind,
+                    namespace,
+                    body,
+                    origin: span,
+                },
+            );
         }
     }
     out
@@ -350,21 +477,46 @@ fn namespaces(cx: &mut Cx<'_, '_>, platform: &ir::Platform) -> BTreeMap<String, 
     used.extend(platform.charts.values().map(|c| c.namespace.clone()));
     used.extend(platform.kafkas.values().map(|k| k.namespace.clone()));
     used.extend(platform.secrets.values().map(|s| s.namespace.clone()));
-    used.extend(platform.resources.values().filter_map(|r| r.namespace.clone()));
-    used.extend(platform.roles.values().flat_map(|r| r.namespaces.iter().cloned()));
+    used.extend(
+        platform
+            .resources
+            .values()
+            .filter_map(|r| r.namespace.clone()),
+    );
+    used.extend(
+        platform
+            .roles
+            .values()
+            .flat_map(|r| r.namespaces.iter().cloned()),
+    );
     if !platform.dashboards.is_empty() || !platform.datasources.is_empty() {
         used.insert(platform.settings.grafana_namespace.clone());
     }
     let mut out = BTreeMap::new();
     for (name, _, fields) in cx.each(Kind::Namespace) {
-        let quota = fields.block("quota").map(|(block, _)| {
-                        ir::Quota { cpu: cx.cpu(block, "cpu"), memory: cx.size(block, "memory"), pods: cx.u32(block, "pods", 1, 100_000) }
+        let quota = fields.block("quota").map(|(block, _)| ir::Quota {
+            cpu: cx.cpu(block, "cpu"),
+            memory: cx.size(block, "memory"),
+            pods: cx.u32(block, "pods", 1, 100_000),
         });
         let labels = cx.string_map(fields, "labels");
-        out.insert(name.clone(), ir::Namespace { name, declared: true, labels, quota });
+        out.insert(
+            name.clone(),
+            ir::Namespace {
+                name,
+                declared: true,
+                labels,
+                quota,
+            },
+        );
     }
     for name in used {
-        out.entry(name.clone()).or_insert(ir::Namespace { name, declared: false, labels: BTreeMap::new(), quota: None });
+        out.entry(name.clone()).or_insert(ir::Namespace {
+            name,
+            declared: false,
+            labels: BTreeMap::new(),
+            quota: None,
+        });
     }
     out
 }

@@ -12,8 +12,21 @@ use super::Cx;
 
 /// The verbs the Kubernetes API server knows.
 const VERBS: &[&str] = &[
-    "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "use", "bind",
-    "escalate", "impersonate", "approve", "sign", "*",
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "use",
+    "bind",
+    "escalate",
+    "impersonate",
+    "approve",
+    "sign",
+    "*",
 ];
 
 pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
@@ -39,7 +52,15 @@ pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
                 if !VERBS.contains(&verb.as_str()) {
                     let help = suggest::did_you_mean(verb, VERBS.iter().copied())
                         .unwrap_or_else(|| format!("the verbs are {}", super::list_words(VERBS)));
-                    cx.push(Diagnostic::new(Code::UnknownVerb, format!("`{verb}` is not a Kubernetes RBAC verb"), *at, "unknown verb").with_help(help));
+                    cx.push(
+                        Diagnostic::new(
+                            Code::UnknownVerb,
+                            format!("`{verb}` is not a Kubernetes RBAC verb"),
+                            *at,
+                            "unknown verb",
+                        )
+                        .with_help(help),
+                    );
                 }
             }
             let api_groups = cx.strings(block, "api-groups");
@@ -47,7 +68,11 @@ pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
             if resources.is_empty() {
                 cx.missing(instance.key, "`rule`", "resources", "[pods]");
             }
-            for (what, list) in [("verbs", &verbs), ("resources", &resources), ("api-groups", &api_groups)] {
+            for (what, list) in [
+                ("verbs", &verbs),
+                ("resources", &resources),
+                ("api-groups", &api_groups),
+            ] {
                 for (item, at) in list.iter() {
                     if item == "*" {
                         cx.push(
@@ -59,7 +84,10 @@ pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
             }
             let resource_names = cx.strings(block, "resource-names");
             rules.push(ir::Rule {
-                api_groups: api_groups.into_iter().map(|(g, _)| if g == "core" { String::new() } else { g }).collect(),
+                api_groups: api_groups
+                    .into_iter()
+                    .map(|(g, _)| if g == "core" { String::new() } else { g })
+                    .collect(),
                 resources: resources.into_iter().map(|(r, _)| r).collect(),
                 verbs: verbs.into_iter().map(|(v, _)| v).collect(),
                 resource_names: resource_names.into_iter().map(|(r, _)| r).collect(),
@@ -70,18 +98,43 @@ pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
             (None, false) => ir::Grant::Rules(rules),
             (None, true) => {
                 if fields.value("access").is_none() {
-                    cx.missing(span, &format!("role `{name}`"), "access", "view` (or `rule { … }` blocks");
+                    cx.missing(
+                        span,
+                        &format!("role `{name}`"),
+                        "access",
+                        "view` (or `rule { … }` blocks",
+                    );
                 }
                 ir::Grant::Access("view".into())
             }
         };
-        let cluster_scope = cx.word(fields, "scope", &["cluster", "namespace"]).as_deref() == Some("cluster");
-        let namespaces: BTreeSet<String> = cx.strings(fields, "namespaces").into_iter().map(|(n, _)| n).collect();
+        let cluster_scope = cx
+            .word(fields, "scope", &["cluster", "namespace"])
+            .as_deref()
+            == Some("cluster");
+        let namespaces: BTreeSet<String> = cx
+            .strings(fields, "namespaces")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         if !cluster_scope && namespaces.is_empty() {
-            cx.missing(span, &format!("role `{name}`"), "namespaces", "[app]` (or `scope = cluster`");
+            cx.missing(
+                span,
+                &format!("role `{name}`"),
+                "namespaces",
+                "[app]` (or `scope = cluster`",
+            );
         }
-        let groups: BTreeSet<String> = cx.strings(fields, "groups").into_iter().map(|(n, _)| n).collect();
-        let users: BTreeSet<String> = cx.strings(fields, "users").into_iter().map(|(n, _)| n).collect();
+        let groups: BTreeSet<String> = cx
+            .strings(fields, "groups")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        let users: BTreeSet<String> = cx
+            .strings(fields, "users")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         let mut service_accounts = BTreeSet::new();
         for (sa, at) in cx.strings(fields, "service-accounts") {
             match sa.split_once('/') {
@@ -89,8 +142,13 @@ pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
                     service_accounts.insert((ns.to_string(), n.to_string()));
                 }
                 _ => cx.push(
-                    Diagnostic::new(Code::TypeMismatch, format!("`{sa}` is not `namespace/name`"), at, "expected `namespace/name`")
-                        .with_help("write service accounts as `\"namespace/name\"`"),
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("`{sa}` is not `namespace/name`"),
+                        at,
+                        "expected `namespace/name`",
+                    )
+                    .with_help("write service accounts as `\"namespace/name\"`"),
                 ),
             }
         }
@@ -102,7 +160,20 @@ pub(crate) fn roles(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Role> {
         }
         out.insert(
             name.clone(),
-            ir::Role { name, grant, namespaces: if cluster_scope { BTreeSet::new() } else { namespaces }, cluster_scope, groups, users, service_accounts, origin: span },
+            ir::Role {
+                name,
+                grant,
+                namespaces: if cluster_scope {
+                    BTreeSet::new()
+                } else {
+                    namespaces
+                },
+                cluster_scope,
+                groups,
+                users,
+                service_accounts,
+                origin: span,
+            },
         );
     }
     out

@@ -34,9 +34,14 @@ pub(crate) fn kafkas(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Kafka> {
             namespace: cx.namespace(fields),
             version: version.unwrap_or_else(|| DEFAULT_KAFKA_VERSION.to_string()),
             brokers: cx.u32(fields, "brokers", 1, 100).unwrap_or(1),
-            storage: cx.size(fields, "storage").unwrap_or_else(|| ir::ByteSize::from_bytes(DEFAULT_KAFKA_STORAGE)),
+            storage: cx
+                .size(fields, "storage")
+                .unwrap_or_else(|| ir::ByteSize::from_bytes(DEFAULT_KAFKA_STORAGE)),
             nodepool: cx.name_ref(fields, "nodepool", Kind::Nodepool),
-            authentication: match cx.word(fields, "authentication", &["scram-sha-512", "tls", "none"]).as_deref() {
+            authentication: match cx
+                .word(fields, "authentication", &["scram-sha-512", "tls", "none"])
+                .as_deref()
+            {
                 Some("tls") => ir::KafkaAuth::Tls,
                 Some("none") => ir::KafkaAuth::None,
                 _ => ir::KafkaAuth::ScramSha512,
@@ -49,7 +54,10 @@ pub(crate) fn kafkas(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Kafka> {
     out
 }
 
-pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) -> BTreeMap<String, ir::Topic> {
+pub(crate) fn topics(
+    cx: &mut Cx<'_, '_>,
+    kafkas: &BTreeMap<String, ir::Kafka>,
+) -> BTreeMap<String, ir::Topic> {
     let mut out = BTreeMap::new();
     for (name, span, fields) in cx.each(Kind::Topic) {
         let kafka = match fields.value("kafka") {
@@ -59,17 +67,33 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
                 let owner = format!("topic `{name}`");
                 if kafkas.is_empty() {
                     cx.push(
-                        Diagnostic::new(Code::UnknownReference, format!("topic `{name}` has no kafka cluster to live in"), span, "no kafka declared")
-                            .with_help("declare one: `kafka k1 { version = \"3.9.0\"  storage = 100Gi }`"),
+                        Diagnostic::new(
+                            Code::UnknownReference,
+                            format!("topic `{name}` has no kafka cluster to live in"),
+                            span,
+                            "no kafka declared",
+                        )
+                        .with_help(
+                            "declare one: `kafka k1 { version = \"3.9.0\"  storage = 100Gi }`",
+                        ),
                     );
                 } else {
-                    cx.missing(span, &owner, "kafka", kafkas.keys().next().map_or("k1", String::as_str));
+                    cx.missing(
+                        span,
+                        &owner,
+                        "kafka",
+                        kafkas.keys().next().map_or("k1", String::as_str),
+                    );
                 }
                 None
             }
         };
         let topic_name = cx.string(fields, "name").unwrap_or_else(|| name.clone());
-        if !topic_name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) || topic_name.len() > 249 {
+        if !topic_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            || topic_name.len() > 249
+        {
             if let Some(v) = fields.value("name") {
                 cx.push(
                     Diagnostic::new(Code::InvalidName, format!("`{topic_name}` is not a valid Kafka topic name"), v.span, "invalid topic name")
@@ -82,8 +106,13 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
             Some(v) => match cx.int_value(v, "partitions", i128::MIN, i128::MAX) {
                 Some(p) if p < 1 => {
                     cx.push(
-                        Diagnostic::new(Code::TopicPartitions, format!("topic `{name}` has {p} partitions"), v.span, "fewer than 1")
-                            .with_help("a topic needs at least one partition"),
+                        Diagnostic::new(
+                            Code::TopicPartitions,
+                            format!("topic `{name}` has {p} partitions"),
+                            v.span,
+                            "fewer than 1",
+                        )
+                        .with_help("a topic needs at least one partition"),
                     );
                     1
                 }
@@ -95,7 +124,9 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
         let cluster = kafka.as_ref().and_then(|k| kafkas.get(k));
         let default_replicas = cluster.map_or(1, |k| k.brokers.min(3));
         let replicas_value = fields.value("replicas");
-        let replicas = cx.u32(fields, "replicas", 1, 100).unwrap_or(default_replicas);
+        let replicas = cx
+            .u32(fields, "replicas", 1, 100)
+            .unwrap_or(default_replicas);
         if let (Some(cluster), Some(v)) = (cluster, replicas_value) {
             if replicas > cluster.brokers {
                 cx.push(
@@ -139,12 +170,17 @@ pub(crate) fn topics(cx: &mut Cx<'_, '_>, kafkas: &BTreeMap<String, ir::Kafka>) 
     out
 }
 
-fn topic_config(cx: &mut Cx<'_, '_>, fields: &crate::resolve::Fields<'_>) -> BTreeMap<String, String> {
+fn topic_config(
+    cx: &mut Cx<'_, '_>,
+    fields: &crate::resolve::Fields<'_>,
+) -> BTreeMap<String, String> {
     cx.string_map(fields, "config")
 }
 
 fn config_int(fields: &crate::resolve::Fields<'_>, key: &str) -> Option<(i128, crate::span::Span)> {
-    let ValueKind::Map(entries) = &fields.value("config")?.kind else { return None };
+    let ValueKind::Map(entries) = &fields.value("config")?.kind else {
+        return None;
+    };
     let entry = entries.iter().find(|e| e.path.dotted() == key)?;
     match &entry.value.kind {
         ValueKind::Number(n) => n.scaled(1).map(|v| (v, entry.value.span)),

@@ -40,7 +40,9 @@ pub(crate) fn entry_to_tree(cx: &mut Cx<'_, '_>, entry: &Entry<'_>) -> Json {
     match entry {
         Entry::Value { value, .. } => value_to_tree(cx, value),
         Entry::Block { fields, .. } => fields_to_tree(cx, fields),
-        Entry::Multi(list) => Json::Array(list.iter().map(|i| fields_to_tree(cx, &i.fields)).collect()),
+        Entry::Multi(list) => {
+            Json::Array(list.iter().map(|i| fields_to_tree(cx, &i.fields)).collect())
+        }
     }
 }
 
@@ -49,7 +51,9 @@ pub(crate) fn value_to_tree(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
         ValueKind::None => Json::Null,
         ValueKind::Bool(b) => Json::Bool(*b),
         ValueKind::Number(n) => match (&n.unit, n.decimal()) {
-            (None, Some((m, 0))) => i64::try_from(m).map_or_else(|_| Json::String(n.text()), |i| Json::Number(i.into())),
+            (None, Some((m, 0))) => {
+                i64::try_from(m).map_or_else(|_| Json::String(n.text()), |i| Json::Number(i.into()))
+            }
             (None, Some(_)) => n
                 .magnitude
                 .parse::<f64>()
@@ -86,8 +90,13 @@ pub(crate) fn value_to_tree(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
         ValueKind::Reference(r) => cx.reference_text(r, false).map_or(Json::Null, Json::String),
         ValueKind::Call(call) => {
             cx.push(
-                Diagnostic::new(Code::TypeMismatch, format!("`{}()` cannot be used here", call.name.text), value.span, "function call")
-                    .with_help("`file()` is only allowed as a `resource` body"),
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{}()` cannot be used here", call.name.text),
+                    value.span,
+                    "function call",
+                )
+                .with_help("`file()` is only allowed as a `resource` body"),
             );
             Json::Null
         }
@@ -103,7 +112,9 @@ pub(crate) fn file_body(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
     };
     let path = match (call.name.text.as_str(), call.args.as_slice()) {
         ("file", [arg]) => match &arg.kind {
-            ValueKind::String(s) if s.as_plain().is_some() => (s.as_plain().unwrap_or_default(), arg.span),
+            ValueKind::String(s) if s.as_plain().is_some() => {
+                (s.as_plain().unwrap_or_default(), arg.span)
+            }
             _ => {
                 cx.mismatch(arg, "file", "a path string");
                 return empty;
@@ -111,15 +122,25 @@ pub(crate) fn file_body(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
         },
         ("file", _) => {
             cx.push(
-                Diagnostic::new(Code::TypeMismatch, "`file()` takes exactly one path", value.span, "wrong number of arguments")
-                    .with_help("write `file(\"manifests/x.yaml\")`"),
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    "`file()` takes exactly one path",
+                    value.span,
+                    "wrong number of arguments",
+                )
+                .with_help("write `file(\"manifests/x.yaml\")`"),
             );
             return empty;
         }
         (other, _) => {
             cx.push(
-                Diagnostic::new(Code::UnknownReference, format!("unknown function `{other}`"), call.name.span, "not a function")
-                    .with_help("the only function is `file(\"path\")`"),
+                Diagnostic::new(
+                    Code::UnknownReference,
+                    format!("unknown function `{other}`"),
+                    call.name.span,
+                    "not a function",
+                )
+                .with_help("the only function is `file(\"path\")`"),
             );
             return empty;
         }
@@ -141,15 +162,25 @@ pub(crate) fn file_body(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
         Some(Ok(text)) => text.clone(),
         Some(Err(why)) => {
             cx.push(
-                Diagnostic::new(Code::Io, format!("cannot read `{relative}`: {why}"), path.1, "file named here")
-                    .with_help("check that the file exists and is readable"),
+                Diagnostic::new(
+                    Code::Io,
+                    format!("cannot read `{relative}`: {why}"),
+                    path.1,
+                    "file named here",
+                )
+                .with_help("check that the file exists and is readable"),
             );
             return empty;
         }
         None => {
             cx.push(
-                Diagnostic::new(Code::Io, format!("`{relative}` was not loaded"), path.1, "file named here")
-                    .with_help("check that the file exists"),
+                Diagnostic::new(
+                    Code::Io,
+                    format!("`{relative}` was not loaded"),
+                    path.1,
+                    "file named here",
+                )
+                .with_help("check that the file exists"),
             );
             return empty;
         }
@@ -158,15 +189,25 @@ pub(crate) fn file_body(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
         Ok(Json::Object(map)) => Json::Object(map),
         Ok(_) => {
             cx.push(
-                Diagnostic::new(Code::TypeMismatch, format!("`{relative}` is not a YAML mapping"), path.1, "file named here")
-                    .with_help("a resource body is one YAML document whose top level is a mapping"),
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{relative}` is not a YAML mapping"),
+                    path.1,
+                    "file named here",
+                )
+                .with_help("a resource body is one YAML document whose top level is a mapping"),
             );
             empty
         }
         Err(err) => {
             cx.push(
-                Diagnostic::new(Code::TypeMismatch, format!("`{relative}` is not valid YAML: {err}"), path.1, "file named here")
-                    .with_help("a resource body is one YAML document"),
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("`{relative}` is not valid YAML: {err}"),
+                    path.1,
+                    "file named here",
+                )
+                .with_help("a resource body is one YAML document"),
             );
             empty
         }

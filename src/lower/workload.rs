@@ -14,11 +14,15 @@ use super::{list_words, Cx};
 /// Env var name endings that mark a secret value.
 const SECRET_SUFFIXES: &[&str] = &["PASSWORD", "SECRET", "TOKEN", "KEY"];
 
-pub(crate) fn workloads(cx: &mut Cx<'_, '_>, platform: &ir::Platform) -> BTreeMap<String, ir::Workload> {
+pub(crate) fn workloads(
+    cx: &mut Cx<'_, '_>,
+    platform: &ir::Platform,
+) -> BTreeMap<String, ir::Workload> {
     let mut out = BTreeMap::new();
     let mut services = cx.each(Kind::Service);
     let jobs = cx.each(Kind::Job);
-    let service_spans: BTreeMap<String, Span> = services.iter().map(|(n, s, _)| (n.clone(), *s)).collect();
+    let service_spans: BTreeMap<String, Span> =
+        services.iter().map(|(n, s, _)| (n.clone(), *s)).collect();
     for (name, span, fields) in services.drain(..) {
         if let Some(w) = workload(cx, platform, &name, span, fields, false) {
             out.insert(name, w);
@@ -27,9 +31,16 @@ pub(crate) fn workloads(cx: &mut Cx<'_, '_>, platform: &ir::Platform) -> BTreeMa
     for (name, span, fields) in jobs {
         if let Some(first) = service_spans.get(&name) {
             cx.push(
-                Diagnostic::new(Code::DuplicateDeclaration, format!("job `{name}` has the name of a service"), span, "job declared here")
-                    .with_label(*first, "service declared here")
-                    .with_help("services and jobs share ServiceAccount and KafkaUser names: rename one"),
+                Diagnostic::new(
+                    Code::DuplicateDeclaration,
+                    format!("job `{name}` has the name of a service"),
+                    span,
+                    "job declared here",
+                )
+                .with_label(*first, "service declared here")
+                .with_help(
+                    "services and jobs share ServiceAccount and KafkaUser names: rename one",
+                ),
             );
             continue;
         }
@@ -51,19 +62,41 @@ fn workload(
     let noun = if is_job { "job" } else { "service" };
     let owner = format!("{noun} `{name}`");
     let namespace = cx.namespace(fields);
-    let image = cx.required_string(fields, "image", span, &owner, "\"registry.example.com/app:1.0.0\"");
+    let image = cx.required_string(
+        fields,
+        "image",
+        span,
+        &owner,
+        "\"registry.example.com/app:1.0.0\"",
+    );
     if let (Some(image), Some(value)) = (&image, fields.value("image")) {
         check_image(cx, image, value.span);
     }
-    let command: Vec<String> = cx.strings(fields, "command").into_iter().map(|(s, _)| s).collect();
-    let args: Vec<String> = cx.strings(fields, "args").into_iter().map(|(s, _)| s).collect();
+    let command: Vec<String> = cx
+        .strings(fields, "command")
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    let args: Vec<String> = cx
+        .strings(fields, "args")
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
     let ports = cx.ports(fields);
     let mut talks_to = BTreeSet::new();
     let env = env_vars(cx, fields, &namespace, platform, &mut talks_to);
     let resources = cx.resources(fields);
     let nodepool = cx.name_ref(fields, "nodepool", Kind::Nodepool);
-    let publishes: BTreeSet<String> = cx.name_refs(fields, "publishes", Kind::Topic).into_iter().map(|(n, _)| n).collect();
-    let consumes: BTreeSet<String> = cx.name_refs(fields, "consumes", Kind::Topic).into_iter().map(|(n, _)| n).collect();
+    let publishes: BTreeSet<String> = cx
+        .name_refs(fields, "publishes", Kind::Topic)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let consumes: BTreeSet<String> = cx
+        .name_refs(fields, "consumes", Kind::Topic)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     explicit_talks_to(cx, fields, &mut talks_to);
     let storage = storage(cx, fields);
     let security = security(cx, fields);
@@ -93,8 +126,19 @@ fn workload(
         let ingress = ingress(cx, fields, &ports);
         let metrics = metrics(cx, fields, &ports);
         let replicas = cx.u32(fields, "replicas", 0, 1000);
-        let replicas = if autoscale.is_some() { None } else { Some(replicas.unwrap_or(1)) };
-        (ir::WorkloadKind::Service, replicas, health, autoscale, ingress, metrics)
+        let replicas = if autoscale.is_some() {
+            None
+        } else {
+            Some(replicas.unwrap_or(1))
+        };
+        (
+            ir::WorkloadKind::Service,
+            replicas,
+            health,
+            autoscale,
+            ingress,
+            metrics,
+        )
     };
 
     Some(ir::Workload {
@@ -131,25 +175,52 @@ fn check_image(cx: &mut Cx<'_, '_>, image: &str, span: Span) {
     let last = image.rsplit('/').next().unwrap_or(image);
     match last.split_once(':') {
         None => cx.push(
-            Diagnostic::new(Code::ImageUntagged, format!("image `{image}` has neither a tag nor a digest"), span, "untagged image")
-                .with_help(format!("pin a version: `{image}:1.2.3` or `{image}@sha256:…`")),
+            Diagnostic::new(
+                Code::ImageUntagged,
+                format!("image `{image}` has neither a tag nor a digest"),
+                span,
+                "untagged image",
+            )
+            .with_help(format!(
+                "pin a version: `{image}:1.2.3` or `{image}@sha256:…`"
+            )),
         ),
         Some((_, "")) => cx.push(
-            Diagnostic::new(Code::ImageUntagged, format!("image `{image}` has an empty tag"), span, "empty tag")
-                .with_help("write the version after `:`"),
+            Diagnostic::new(
+                Code::ImageUntagged,
+                format!("image `{image}` has an empty tag"),
+                span,
+                "empty tag",
+            )
+            .with_help("write the version after `:`"),
         ),
         Some((_, "latest")) => cx.push(
-            Diagnostic::new(Code::ImageLatest, format!("image `{image}` uses the tag `latest`"), span, "moving tag")
-                .with_help("pin a version: `latest` changes under ArgoCD without any commit"),
+            Diagnostic::new(
+                Code::ImageLatest,
+                format!("image `{image}` uses the tag `latest`"),
+                span,
+                "moving tag",
+            )
+            .with_help("pin a version: `latest` changes under ArgoCD without any commit"),
         ),
         Some(_) => {}
     }
 }
 
 fn check_schedule(cx: &mut Cx<'_, '_>, schedule: &str, span: Span) {
-    let macros = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+    let macros = [
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+    ];
     let fields = schedule.split_whitespace().count();
-    let valid_chars = schedule.chars().all(|c| c.is_ascii_alphanumeric() || " */,-?".contains(c));
+    let valid_chars = schedule
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " */,-?".contains(c));
     if macros.contains(&schedule) || (fields == 5 && valid_chars) {
         return;
     }
@@ -167,17 +238,26 @@ fn env_vars(
     talks_to: &mut BTreeSet<Target>,
 ) -> BTreeMap<String, EnvValue> {
     let mut out = BTreeMap::new();
-    let Some(value) = fields.value("env") else { return out };
+    let Some(value) = fields.value("env") else {
+        return out;
+    };
     let ValueKind::Map(entries) = &value.kind else {
         cx.mismatch(value, "env", "a map `{ NAME = value }`");
         return out;
     };
     for entry in entries {
         let key = entry.path.dotted();
-        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || entry.path.segments.len() > 1 {
+        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || entry.path.segments.len() > 1
+        {
             cx.push(
-                Diagnostic::new(Code::InvalidName, format!("`{key}` is not a usable environment variable name"), entry.path.span, "invalid name")
-                    .with_help("use letters, digits and `_`, such as `LOG_LEVEL`"),
+                Diagnostic::new(
+                    Code::InvalidName,
+                    format!("`{key}` is not a usable environment variable name"),
+                    entry.path.span,
+                    "invalid name",
+                )
+                .with_help("use letters, digits and `_`, such as `LOG_LEVEL`"),
             );
             continue;
         }
@@ -226,8 +306,15 @@ fn env_value(
         ValueKind::Heredoc(text) => {
             if looks_secret(key) {
                 cx.push(
-                    Diagnostic::new(Code::PlaintextSecret, format!("`{key}` looks like a secret but is set to literal text"), value.span, "plain text in the repository")
-                        .with_help(format!("reference a declared secret: `{key} = secret.NAME.KEY`")),
+                    Diagnostic::new(
+                        Code::PlaintextSecret,
+                        format!("`{key}` looks like a secret but is set to literal text"),
+                        value.span,
+                        "plain text in the repository",
+                    )
+                    .with_help(format!(
+                        "reference a declared secret: `{key} = secret.NAME.KEY`"
+                    )),
                 );
                 return None;
             }
@@ -249,11 +336,21 @@ fn env_value(
     }
 }
 
-fn secret_ref(cx: &mut Cx<'_, '_>, r: &crate::ast::Reference, namespace: &str, platform: &ir::Platform) -> Option<EnvValue> {
+fn secret_ref(
+    cx: &mut Cx<'_, '_>,
+    r: &crate::ast::Reference,
+    namespace: &str,
+    platform: &ir::Platform,
+) -> Option<EnvValue> {
     let [_, secret, key] = r.segments.as_slice() else {
         cx.push(
-            Diagnostic::new(Code::UnknownReference, format!("`{}` does not name a secret key", r.dotted()), r.span, "incomplete secret reference")
-                .with_help("write `secret.SECRET.KEY`"),
+            Diagnostic::new(
+                Code::UnknownReference,
+                format!("`{}` does not name a secret key", r.dotted()),
+                r.span,
+                "incomplete secret reference",
+            )
+            .with_help("write `secret.SECRET.KEY`"),
         );
         return None;
     };
@@ -262,13 +359,22 @@ fn secret_ref(cx: &mut Cx<'_, '_>, r: &crate::ast::Reference, namespace: &str, p
     }
     let declared = platform.secrets.get(&secret.text)?;
     if !declared.keys.contains(&key.text) {
-        let help = suggest::did_you_mean(&key.text, declared.keys.iter().map(String::as_str)).unwrap_or_else(|| {
-            format!("its keys are {}", list_words(&declared.keys.iter().map(String::as_str).collect::<Vec<_>>()))
-        });
+        let help = suggest::did_you_mean(&key.text, declared.keys.iter().map(String::as_str))
+            .unwrap_or_else(|| {
+                format!(
+                    "its keys are {}",
+                    list_words(&declared.keys.iter().map(String::as_str).collect::<Vec<_>>())
+                )
+            });
         cx.push(
-            Diagnostic::new(Code::UnknownReference, format!("secret `{}` has no key `{}`", secret.text, key.text), key.span, "unknown key")
-                .with_label(declared.origin, "secret declared here")
-                .with_help(help),
+            Diagnostic::new(
+                Code::UnknownReference,
+                format!("secret `{}` has no key `{}`", secret.text, key.text),
+                key.span,
+                "unknown key",
+            )
+            .with_label(declared.origin, "secret declared here")
+            .with_help(help),
         );
         return None;
     }
@@ -285,11 +391,16 @@ fn secret_ref(cx: &mut Cx<'_, '_>, r: &crate::ast::Reference, namespace: &str, p
         );
         return None;
     }
-    Some(EnvValue::Secret { secret: secret.text.clone(), key: key.text.clone() })
+    Some(EnvValue::Secret {
+        secret: secret.text.clone(),
+        key: key.text.clone(),
+    })
 }
 
 fn explicit_talks_to(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, out: &mut BTreeSet<Target>) {
-    let Some(items) = cx.list(fields, "talks-to") else { return };
+    let Some(items) = cx.list(fields, "talks-to") else {
+        return;
+    };
     for item in items {
         let ValueKind::Reference(r) = &item.kind else {
             cx.mismatch(item, "talks-to", "a service, chart or kafka name");
@@ -321,12 +432,21 @@ fn explicit_talks_to(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, out: &mut BTreeSe
             Some(Kind::Chart) => cx.add_target(Target::Chart(name), item.span, out),
             Some(_) => cx.add_target(Target::Kafka(name), item.span, out),
             None => {
-                let all: Vec<&str> = candidates.iter().flat_map(|k| cx.resolved.names(*k)).collect();
-                let help = suggest::did_you_mean(&name, all)
-                    .unwrap_or_else(|| "`talks-to` names services, charts or kafka clusters".to_string());
+                let all: Vec<&str> = candidates
+                    .iter()
+                    .flat_map(|k| cx.resolved.names(*k))
+                    .collect();
+                let help = suggest::did_you_mean(&name, all).unwrap_or_else(|| {
+                    "`talks-to` names services, charts or kafka clusters".to_string()
+                });
                 cx.push(
-                    Diagnostic::new(Code::UnknownReference, format!("`talks-to` names unknown `{name}`"), ident.span, "no service, chart or kafka with this name")
-                        .with_help(help),
+                    Diagnostic::new(
+                        Code::UnknownReference,
+                        format!("`talks-to` names unknown `{name}`"),
+                        ident.span,
+                        "no service, chart or kafka with this name",
+                    )
+                    .with_help(help),
                 );
             }
         }
@@ -334,7 +454,13 @@ fn explicit_talks_to(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, out: &mut BTreeSe
 }
 
 /// Picks the named port, or the only port when none is named.
-fn port_field(cx: &mut Cx<'_, '_>, block: &Fields<'_>, at: Span, ports: &BTreeMap<String, ir::Port>, owner: &str) -> Option<String> {
+fn port_field(
+    cx: &mut Cx<'_, '_>,
+    block: &Fields<'_>,
+    at: Span,
+    ports: &BTreeMap<String, ir::Port>,
+    owner: &str,
+) -> Option<String> {
     match block.value("port") {
         Some(value) => {
             let name = match &value.kind {
@@ -363,30 +489,52 @@ fn port_field(cx: &mut Cx<'_, '_>, block: &Fields<'_>, at: Span, ports: &BTreeMa
         }
         None if ports.len() == 1 => ports.keys().next().cloned(),
         None => {
-            let example = ports.keys().next().map_or("http", String::as_str).to_string();
+            let example = ports
+                .keys()
+                .next()
+                .map_or("http", String::as_str)
+                .to_string();
             cx.missing(at, owner, "port", &example);
             None
         }
     }
 }
 
-fn unknown_port(cx: &mut Cx<'_, '_>, name: &str, span: Span, ports: &BTreeMap<String, ir::Port>, owner: &str) {
+fn unknown_port(
+    cx: &mut Cx<'_, '_>,
+    name: &str,
+    span: Span,
+    ports: &BTreeMap<String, ir::Port>,
+    owner: &str,
+) {
     let help = suggest::did_you_mean(name, ports.keys().map(String::as_str)).unwrap_or_else(|| {
         if ports.is_empty() {
             "declare it: `ports = { http = 8080 }`".to_string()
         } else {
-            format!("the workload's ports are {}", list_words(&ports.keys().map(String::as_str).collect::<Vec<_>>()))
+            format!(
+                "the workload's ports are {}",
+                list_words(&ports.keys().map(String::as_str).collect::<Vec<_>>())
+            )
         }
     });
     cx.push(
-        Diagnostic::new(Code::UnknownPort, format!("{owner} names port `{name}`, which the workload does not have"), span, "unknown port")
-            .with_help(help),
+        Diagnostic::new(
+            Code::UnknownPort,
+            format!("{owner} names port `{name}`, which the workload does not have"),
+            span,
+            "unknown port",
+        )
+        .with_help(help),
     );
 }
 
-fn health(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Health> {
+fn health(
+    cx: &mut Cx<'_, '_>,
+    fields: &Fields<'_>,
+    ports: &BTreeMap<String, ir::Port>,
+) -> Option<ir::Health> {
     let (block, key) = fields.block("health")?;
-        let port = port_field(cx, block, key, ports, "`health`")?;
+    let port = port_field(cx, block, key, ports, "`health`")?;
     let health = ir::Health {
         liveness: cx.string(block, "liveness"),
         readiness: cx.string(block, "readiness"),
@@ -399,9 +547,14 @@ fn health(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir:
     Some(health)
 }
 
-fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources, name: &str) -> Option<ir::Autoscale> {
+fn autoscale(
+    cx: &mut Cx<'_, '_>,
+    fields: &Fields<'_>,
+    resources: &ir::Resources,
+    name: &str,
+) -> Option<ir::Autoscale> {
     let (block, key) = fields.block("autoscale")?;
-        let kafka_lag = block.block("kafka-lag").map(|(b, k)| (b.clone(), k));
+    let kafka_lag = block.block("kafka-lag").map(|(b, k)| (b.clone(), k));
     let min_floor = if kafka_lag.is_some() { 0 } else { 1 };
     let min_value = block.value("min");
     let max_value = block.value("max");
@@ -413,15 +566,29 @@ fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources
         return None;
     };
     if max < 1 || min > max || min < min_floor {
-        let span = if max < 1 || min > max { max_value.map_or(key, |v| v.span) } else { min_value.map_or(key, |v| v.span) };
-        let (message, help) = if max < 1 {
-            (format!("autoscale `max` is {max}; it must be at least 1"), "set `max` to 1 or more".to_string())
-        } else if min > max {
-            (format!("autoscale `min` {min} is above `max` {max}"), format!("raise `max` to at least {min}, or lower `min`"))
+        let span = if max < 1 || min > max {
+            max_value.map_or(key, |v| v.span)
         } else {
-            ("autoscale `min` is 0, which only a `kafka-lag` trigger allows".to_string(), "set `min` to 1 or more".to_string())
+            min_value.map_or(key, |v| v.span)
         };
-        let mut d = Diagnostic::new(Code::AutoscaleBounds, message, span, "out of bounds").with_help(help);
+        let (message, help) = if max < 1 {
+            (
+                format!("autoscale `max` is {max}; it must be at least 1"),
+                "set `max` to 1 or more".to_string(),
+            )
+        } else if min > max {
+            (
+                format!("autoscale `min` {min} is above `max` {max}"),
+                format!("raise `max` to at least {min}, or lower `min`"),
+            )
+        } else {
+            (
+                "autoscale `min` is 0, which only a `kafka-lag` trigger allows".to_string(),
+                "set `min` to 1 or more".to_string(),
+            )
+        };
+        let mut d =
+            Diagnostic::new(Code::AutoscaleBounds, message, span, "out of bounds").with_help(help);
         if let Some(m) = min_value {
             if m.span != span {
                 d = d.with_label(m.span, "min");
@@ -431,8 +598,13 @@ fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources
     }
     let cpu = cx.percent(block, "cpu");
     let memory = cx.percent(block, "memory");
-    for (target, has_request, what) in [("cpu", resources.cpu.is_some(), "cpu"), ("memory", resources.memory.is_some(), "memory")] {
-        let Some(value) = block.value(target) else { continue };
+    for (target, has_request, what) in [
+        ("cpu", resources.cpu.is_some(), "cpu"),
+        ("memory", resources.memory.is_some(), "memory"),
+    ] {
+        let Some(value) = block.value(target) else {
+            continue;
+        };
         if !has_request {
             cx.push(
                 Diagnostic::new(
@@ -451,41 +623,86 @@ fn autoscale(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, resources: &ir::Resources
         }
         let topic = cx.name_ref(&lag, "topic", Kind::Topic)?;
         let group = cx.string(&lag, "group").unwrap_or_else(|| name.to_string());
-        let threshold = cx.int(&lag, "threshold", 1, 1_000_000_000).and_then(|t| u64::try_from(t).ok()).unwrap_or(100);
-        Some(ir::KafkaLag { topic, group, threshold })
+        let threshold = cx
+            .int(&lag, "threshold", 1, 1_000_000_000)
+            .and_then(|t| u64::try_from(t).ok())
+            .unwrap_or(100);
+        Some(ir::KafkaLag {
+            topic,
+            group,
+            threshold,
+        })
     });
     if kafka_lag.is_some() && (cpu.is_some() || memory.is_some()) {
-        let span = block.value("cpu").or(block.value("memory")).map_or(key, |v| v.span);
+        let span = block
+            .value("cpu")
+            .or(block.value("memory"))
+            .map_or(key, |v| v.span);
         cx.push(
-            Diagnostic::new(Code::TypeMismatch, "`kafka-lag` and cpu/memory targets cannot be combined", span, "second scaler")
-                .with_help("KEDA and an HPA would fight over the replica count: keep one of them"),
+            Diagnostic::new(
+                Code::TypeMismatch,
+                "`kafka-lag` and cpu/memory targets cannot be combined",
+                span,
+                "second scaler",
+            )
+            .with_help("KEDA and an HPA would fight over the replica count: keep one of them"),
         );
     }
     if kafka_lag.is_none() && cpu.is_none() && memory.is_none() {
         cx.missing(key, "`autoscale`", "cpu", "70%");
     }
-    Some(ir::Autoscale { min, max, cpu, memory, kafka_lag })
+    Some(ir::Autoscale {
+        min,
+        max,
+        cpu,
+        memory,
+        kafka_lag,
+    })
 }
 
-fn ingress(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Ingress> {
+fn ingress(
+    cx: &mut Cx<'_, '_>,
+    fields: &Fields<'_>,
+    ports: &BTreeMap<String, ir::Port>,
+) -> Option<ir::Ingress> {
     let (block, key) = fields.block("ingress")?;
-        let host = cx.required_string(block, "host", key, "`ingress`", "\"app.example.com\"");
+    let host = cx.required_string(block, "host", key, "`ingress`", "\"app.example.com\"");
     let port = port_field(cx, block, key, ports, "`ingress`");
     let path = cx.string(block, "path").unwrap_or_else(|| "/".into());
     if !path.starts_with('/') {
         if let Some(v) = block.value("path") {
-            cx.push(Diagnostic::new(Code::TypeMismatch, format!("ingress path `{path}` must start with `/`"), v.span, "relative path").with_help("write `path = \"/\"`"));
+            cx.push(
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    format!("ingress path `{path}` must start with `/`"),
+                    v.span,
+                    "relative path",
+                )
+                .with_help("write `path = \"/\"`"),
+            );
         }
     }
-    Some(ir::Ingress { host: host?, port: port?, path, tls: cx.string(block, "tls"), class: cx.string(block, "class") })
+    Some(ir::Ingress {
+        host: host?,
+        port: port?,
+        path,
+        tls: cx.string(block, "tls"),
+        class: cx.string(block, "class"),
+    })
 }
 
-fn metrics(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir::Port>) -> Option<ir::Metrics> {
+fn metrics(
+    cx: &mut Cx<'_, '_>,
+    fields: &Fields<'_>,
+    ports: &BTreeMap<String, ir::Port>,
+) -> Option<ir::Metrics> {
     let (block, key) = fields.block("metrics")?;
-        let port = port_field(cx, block, key, ports, "`metrics`")?;
+    let port = port_field(cx, block, key, ports, "`metrics`")?;
     Some(ir::Metrics {
         port,
-        path: cx.string(block, "path").unwrap_or_else(|| "/metrics".into()),
+        path: cx
+            .string(block, "path")
+            .unwrap_or_else(|| "/metrics".into()),
         interval: cx.duration(block, "interval").unwrap_or(ir::Duration(30)),
         origin: key,
     })
@@ -493,7 +710,9 @@ fn metrics(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, ports: &BTreeMap<String, ir
 
 fn storage(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> BTreeMap<String, ir::Volume> {
     let mut out = BTreeMap::new();
-    let Some((block, _)) = fields.block("storage") else { return out };
+    let Some((block, _)) = fields.block("storage") else {
+        return out;
+    };
     for (name, entry) in &block.entries {
         let (volume, at): (Fields<'_>, Span) = match entry {
             Entry::Block { key, fields } => (fields.clone(), *key),
@@ -501,7 +720,13 @@ fn storage(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> BTreeMap<String, ir::Vol
                 ValueKind::Map(entries) => {
                     let mut f = Fields::default();
                     for e in entries {
-                        f.entries.insert(e.path.dotted(), Entry::Value { key: e.path.span, value: &e.value });
+                        f.entries.insert(
+                            e.path.dotted(),
+                            Entry::Value {
+                                key: e.path.span,
+                                value: &e.value,
+                            },
+                        );
                     }
                     // The borrow of `value` lives as long as the AST.
                     (f, *key)
@@ -514,7 +739,15 @@ fn storage(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> BTreeMap<String, ir::Vol
             Entry::Multi(_) => continue,
         };
         if let Err(why) = ir::DnsLabel::new(name) {
-            cx.push(Diagnostic::new(Code::InvalidName, format!("`{name}` is not a valid volume name: {why}"), at, "invalid name").with_help("volume names are DNS-1123 labels"));
+            cx.push(
+                Diagnostic::new(
+                    Code::InvalidName,
+                    format!("`{name}` is not a valid volume name: {why}"),
+                    at,
+                    "invalid name",
+                )
+                .with_help("volume names are DNS-1123 labels"),
+            );
         }
         for key in volume.entries.keys() {
             if key != "mount" && key != "size" {
@@ -522,11 +755,26 @@ fn storage(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> BTreeMap<String, ir::Vol
                     Some(Entry::Value { key, .. } | Entry::Block { key, .. }) => *key,
                     _ => at,
                 };
-                let help = suggest::did_you_mean(key, ["mount", "size"]).unwrap_or_else(|| "a volume has `mount` and `size`".into());
-                cx.push(Diagnostic::new(Code::UnknownField, format!("a volume has no field `{key}`"), span, "unknown field").with_help(help));
+                let help = suggest::did_you_mean(key, ["mount", "size"])
+                    .unwrap_or_else(|| "a volume has `mount` and `size`".into());
+                cx.push(
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        format!("a volume has no field `{key}`"),
+                        span,
+                        "unknown field",
+                    )
+                    .with_help(help),
+                );
             }
         }
-        let mount = cx.required_string(&volume, "mount", at, &format!("volume `{name}`"), "\"/data\"");
+        let mount = cx.required_string(
+            &volume,
+            "mount",
+            at,
+            &format!("volume `{name}`"),
+            "\"/data\"",
+        );
         if volume.value("size").is_none() {
             cx.missing(at, &format!("volume `{name}`"), "size", "10Gi");
         }
@@ -540,14 +788,21 @@ fn storage(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> BTreeMap<String, ir::Vol
 
 fn security(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> ir::Security {
     let mut security = ir::Security::default();
-    let Some((block, _)) = fields.block("security") else { return security };
-        if let Some(uid) = cx.int(block, "run-as-user", 0, i128::from(u32::MAX)) {
+    let Some((block, _)) = fields.block("security") else {
+        return security;
+    };
+    if let Some(uid) = cx.int(block, "run-as-user", 0, i128::from(u32::MAX)) {
         security.run_as_user = u32::try_from(uid).unwrap_or(security.run_as_user);
         if uid == 0 {
             if let Some(v) = block.value("run-as-user") {
                 cx.push(
-                    Diagnostic::new(Code::TypeMismatch, "`run-as-user = 0` would run as root", v.span, "root")
-                        .with_help("pods run as non-root; pick a non-zero user id"),
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        "`run-as-user = 0` would run as root",
+                        v.span,
+                        "root",
+                    )
+                    .with_help("pods run as non-root; pick a non-zero user id"),
                 );
             }
         }
@@ -561,7 +816,11 @@ fn security(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> ir::Security {
     security.capabilities = cx
         .strings(block, "capabilities")
         .into_iter()
-        .map(|(c, _)| c.to_ascii_uppercase().trim_start_matches("CAP_").to_string())
+        .map(|(c, _)| {
+            c.to_ascii_uppercase()
+                .trim_start_matches("CAP_")
+                .to_string()
+        })
         .collect();
     security
 }

@@ -17,11 +17,16 @@ fn span_of(pair: &Pair<'_, Rule>, file: FileId) -> Span {
 }
 
 fn ident(pair: &Pair<'_, Rule>, file: FileId) -> Ident {
-    Ident { text: pair.as_str().to_string(), span: span_of(pair, file) }
+    Ident {
+        text: pair.as_str().to_string(),
+        span: span_of(pair, file),
+    }
 }
 
 fn next<'i>(pairs: &mut impl Iterator<Item = Pair<'i, Rule>>, what: &str) -> Pair<'i, Rule> {
-    pairs.next().unwrap_or_else(|| panic!("invariant: grammar guarantees {what}"))
+    pairs
+        .next()
+        .unwrap_or_else(|| panic!("invariant: grammar guarantees {what}"))
 }
 
 pub(super) fn convert_file(pair: Pair<'_, Rule>, file: FileId) -> File {
@@ -54,12 +59,21 @@ fn convert_declaration(pair: Pair<'_, Rule>, file: FileId) -> Declaration {
         }
     }
     let body = body.expect("invariant: a declaration has a body");
-    Declaration { kind, name, extends, body, span }
+    Declaration {
+        kind,
+        name,
+        extends,
+        body,
+        span,
+    }
 }
 
 fn convert_body(pair: Pair<'_, Rule>, file: FileId) -> Body {
     let span = span_of(&pair, file);
-    let items = pair.into_inner().map(|item| convert_item(item, file)).collect();
+    let items = pair
+        .into_inner()
+        .map(|item| convert_item(item, file))
+        .collect();
     Body { items, span }
 }
 
@@ -74,7 +88,11 @@ fn convert_item(pair: Pair<'_, Rule>, file: FileId) -> Item {
 
 /// An entry with `=` is an attribute, otherwise a block.
 fn convert_entry(pair: Pair<'_, Rule>, file: FileId) -> Item {
-    if pair.clone().into_inner().any(|p| p.as_rule() == Rule::assign) {
+    if pair
+        .clone()
+        .into_inner()
+        .any(|p| p.as_rule() == Rule::assign)
+    {
         Item::Attribute(convert_attribute(pair, file))
     } else {
         Item::Block(convert_block(pair, file))
@@ -147,7 +165,11 @@ fn convert_field_path(pair: Pair<'_, Rule>, file: FileId) -> FieldPath {
             other => unreachable!("invariant: unexpected {other:?} in a field path"),
         }
     }
-    FieldPath { segments, quoted, span }
+    FieldPath {
+        segments,
+        quoted,
+        span,
+    }
 }
 
 pub(super) fn convert_value(pair: Pair<'_, Rule>, file: FileId) -> Value {
@@ -166,7 +188,11 @@ pub(super) fn convert_value(pair: Pair<'_, Rule>, file: FileId) -> Value {
         Rule::string => ValueKind::String(convert_string(pair, file)),
         Rule::heredoc => ValueKind::Heredoc(convert_heredoc(pair)),
         Rule::list => ValueKind::List(pair.into_inner().map(|v| convert_value(v, file)).collect()),
-        Rule::map => ValueKind::Map(pair.into_inner().map(|e| convert_map_entry(e, file)).collect()),
+        Rule::map => ValueKind::Map(
+            pair.into_inner()
+                .map(|e| convert_map_entry(e, file))
+                .collect(),
+        ),
         Rule::call => ValueKind::Call(convert_call(pair, file)),
         Rule::reference => ValueKind::Reference(convert_reference(pair, file)),
         other => unreachable!("invariant: unexpected {other:?} as a value"),
@@ -185,7 +211,11 @@ fn convert_number(pair: Pair<'_, Rule>, file: FileId) -> Number {
             other => unreachable!("invariant: unexpected {other:?} in a number"),
         }
     }
-    Number { magnitude, unit, span }
+    Number {
+        magnitude,
+        unit,
+        span,
+    }
 }
 
 fn convert_map_entry(pair: Pair<'_, Rule>, file: FileId) -> MapEntry {
@@ -224,7 +254,9 @@ fn convert_string(pair: Pair<'_, Rule>, file: FileId) -> StringLit {
             Rule::escape => push_text(&mut parts, &unescape(part.as_str())),
             Rule::interpolation => {
                 let reference = next(&mut part.into_inner(), "a reference in `${}`");
-                parts.push(StringPart::Interpolation(convert_reference(reference, file)));
+                parts.push(StringPart::Interpolation(convert_reference(
+                    reference, file,
+                )));
             }
             other => unreachable!("invariant: unexpected {other:?} in a string"),
         }

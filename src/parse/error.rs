@@ -98,8 +98,11 @@ pub(super) fn check_nesting(file: &SourceFile) -> Option<Diagnostic> {
 
 /// Index of the last byte of a heredoc that starts after `<<` at `start`.
 fn skip_heredoc(bytes: &[u8], start: usize) -> usize {
-    let tag_end =
-        start + bytes[start..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+    let tag_end = start
+        + bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+            .count();
     let tag = &bytes[start..tag_end];
     if tag.is_empty() {
         return start;
@@ -114,7 +117,10 @@ fn skip_heredoc(bytes: &[u8], start: usize) -> usize {
                 .map_or(bytes.len(), |p| line_start + p);
             let line = &bytes[line_start..line_end];
             let trimmed: &[u8] = {
-                let skip = line.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+                let skip = line
+                    .iter()
+                    .take_while(|b| **b == b' ' || **b == b'\t')
+                    .count();
                 &line[skip..]
             };
             if trimmed.starts_with(tag) {
@@ -176,12 +182,19 @@ pub(super) fn translate(err: &pest::error::Error<Rule>, file: &SourceFile) -> Di
         (Some(e), None) => format!("expected {e}, found {found_words}"),
         (None, _) => format!("unexpected {found_words}"),
     };
-    let label = if found.is_empty() { "file ends here".to_string() } else { "unexpected here".into() };
+    let label = if found.is_empty() {
+        "file ends here".to_string()
+    } else {
+        "unexpected here".into()
+    };
     let mut diagnostic =
         Diagnostic::new(Code::Parse, message, span, label).with_help(help_for(&expected, found));
     if found.is_empty() {
         if let Some(open) = last_unclosed(text) {
-            diagnostic = diagnostic.with_label(Span::new(file.id, open, open + 1), "this `{` is never closed");
+            diagnostic = diagnostic.with_label(
+                Span::new(file.id, open, open + 1),
+                "this `{` is never closed",
+            );
         }
     }
     diagnostic
@@ -198,7 +211,9 @@ fn prune_expected(expected: &mut Vec<String>) {
         expected.retain(|e| e != "`\"`" && e != "`,`" && e != "`when`");
     }
     if has(expected, "a value") {
-        expected.retain(|e| e == "a value" || (e.starts_with('`') && e != "`\"`" && e != "`[`" && e != "`{`"));
+        expected.retain(|e| {
+            e == "a value" || (e.starts_with('`') && e != "`\"`" && e != "`[`" && e != "`{`")
+        });
     }
 }
 
@@ -214,7 +229,11 @@ fn missing_assign_before_string(file: &SourceFile, pos: usize) -> Option<Diagnos
     let line = &before[line_start..];
     let open = line.find('"')?;
     let key = line[..open].trim();
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    {
         return None;
     }
     let start = line_start + open;
@@ -232,7 +251,9 @@ fn missing_assign_before_string(file: &SourceFile, pos: usize) -> Option<Diagnos
 fn unterminated_string(file: &SourceFile, pos: usize) -> Diagnostic {
     let text = file.text.as_str();
     let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-    let open = text[line_start..pos].find('"').map_or(pos, |i| line_start + i);
+    let open = text[line_start..pos]
+        .find('"')
+        .map_or(pos, |i| line_start + i);
     Diagnostic::new(
         Code::Parse,
         "unterminated string",
@@ -279,13 +300,17 @@ static ERROR_DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Literal tokens pest tried at the failure point (re-parses with error detail on).
 fn expected_tokens(text: &str) -> Vec<String> {
-    let guard = ERROR_DETAIL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let guard = ERROR_DETAIL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     pest::set_error_detail(true);
     let result = PlatformParser::parse(Rule::file, text);
     pest::set_error_detail(false);
     drop(guard);
     let Err(err) = result else { return Vec::new() };
-    let Some(attempts) = err.parse_attempts() else { return Vec::new() };
+    let Some(attempts) = err.parse_attempts() else {
+        return Vec::new();
+    };
     attempts
         .expected_tokens()
         .iter()
@@ -297,7 +322,10 @@ fn expected_tokens(text: &str) -> Vec<String> {
 fn order_expected(expected: &mut [String]) {
     const ORDER: &[&str] = &["`=`", "`{`", "`}`", "`,`", "`]`", "`)`", "`..`"];
     expected.sort_by_key(|e| {
-        ORDER.iter().position(|o| o == e).unwrap_or(ORDER.len() + usize::from(e == "end of file"))
+        ORDER
+            .iter()
+            .position(|o| o == e)
+            .unwrap_or(ORDER.len() + usize::from(e == "end of file"))
     });
 }
 
@@ -312,7 +340,9 @@ fn join_alternatives(items: &[String]) -> Option<String> {
 /// The token starting at `pos`: a word, a string start, or one character.
 fn token_at(text: &str, pos: usize) -> &str {
     let rest = text.get(pos..).unwrap_or("");
-    let Some(first) = rest.chars().next() else { return "" };
+    let Some(first) = rest.chars().next() else {
+        return "";
+    };
     if first.is_alphanumeric() || first == '_' {
         let end = rest
             .char_indices()

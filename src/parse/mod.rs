@@ -31,11 +31,62 @@ pub fn parse_file(file: &SourceFile) -> Result<ast::File, Diagnostic> {
     }
     match grammar::PlatformParser::parse(grammar::Rule::file, &file.text) {
         Ok(mut pairs) => {
-            let root = pairs.next().expect("invariant: the file rule always produces a pair");
-            Ok(convert::convert_file(root, file.id))
+            let root = pairs
+                .next()
+                .expect("invariant: the file rule always produces a pair");
+            let tree = convert::convert_file(root, file.id);
+            match check_path_depth(&tree) {
+                Some(diagnostic) => Err(diagnostic),
+                None => Ok(tree),
+            }
         }
         Err(err) => Err(error::translate(&err, file)),
     }
+}
+
+/// Rejects dotted field paths that, with the blocks, maps and lists around
+/// them, nest deeper than `MAX_NESTING` (`a.b.c = 1` is three levels of
+/// maps once merged; ten thousand segments overflowed the stack when the
+/// merged tree was dropped). The bracket pre-check already bounds the
+/// recursion here to `MAX_NESTING`.
+fn check_path_depth(file: &ast::File) -> Option<Diagnostic> {
+    file.declarations
+        .iter()
+        .find_map(|d| body_depth(&d.body, 1))
+}
+
+fn body_depth(body: &ast::Body, depth: usize) -> Option<Diagnostic> {
+    body.items.iter().find_map(|item| match item {
+        ast::Item::Attribute(a) => path_depth(&a.path, depth)
+            .or_else(|| value_depth(&a.value, depth + a.path.segments.len())),
+        ast::Item::Block(b) => path_depth(&b.path, depth)
+            .or_else(|| body_depth(&b.body, depth + b.path.segments.len())),
+        ast::Item::When(w) => body_depth(&w.body, depth + 1),
+    })
+}
+
+fn value_depth(value: &ast::Value, depth: usize) -> Option<Diagnostic> {
+    match &value.kind {
+        ast::ValueKind::List(items) => items.iter().find_map(|v| value_depth(v, depth + 1)),
+        ast::ValueKind::Map(entries) => entries.iter().find_map(|e| {
+            path_depth(&e.path, depth + 1)
+                .or_else(|| value_depth(&e.value, depth + 1 + e.path.segments.len()))
+        }),
+        ast::ValueKind::Call(call) => call.args.iter().find_map(|v| value_depth(v, depth + 1)),
+        _ => None,
+    }
+}
+
+fn path_depth(path: &ast::FieldPath, depth: usize) -> Option<Diagnostic> {
+    (depth + path.segments.len() > MAX_NESTING).then(|| {
+        Diagnostic::new(
+            crate::diagnostic::Code::Parse,
+            format!("blocks, maps and lists are nested more than {MAX_NESTING} levels deep"),
+            path.span,
+            "too deep here (each `.` in a path is one level)",
+        )
+        .with_help("flatten the structure; no platform needs this depth")
+    })
 }
 
 /// Parses every file, collecting the trees that parsed and the errors of
@@ -54,7 +105,10 @@ pub fn parse_all(files: &[SourceFile]) -> (Vec<(crate::span::FileId, ast::File)>
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .flat_map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         })
     };

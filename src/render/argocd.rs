@@ -38,7 +38,12 @@ pub(crate) fn render(base: &ir::Platform, objects: &[Object], bundle: &mut Bundl
     let settings = &base.settings;
     let apps: BTreeSet<App> = objects.iter().map(Object::app).collect();
     let targets: Vec<Target<'_>> = if base.envs.is_empty() {
-        vec![Target { env: None, destination: IN_CLUSTER, revision: &settings.revision, auto_sync: true }]
+        vec![Target {
+            env: None,
+            destination: IN_CLUSTER,
+            revision: &settings.revision,
+            auto_sync: true,
+        }]
     } else {
         base.envs
             .values()
@@ -51,17 +56,29 @@ pub(crate) fn render(base: &ir::Platform, objects: &[Object], bundle: &mut Bundl
             .collect()
     };
     let mut files = vec!["project.yaml".to_string()];
-    bundle.add("argocd/project.yaml", project(base, &targets), Some(settings.origin));
+    bundle.add(
+        "argocd/project.yaml",
+        project(base, &targets),
+        Some(settings.origin),
+    );
     for target in &targets {
         let suffix = target.env.map_or(String::new(), |e| format!("-{e}"));
         if !apps.is_empty() {
             let name = format!("apps{suffix}.yaml");
-            bundle.add(format!("argocd/{name}"), apps_set(base, &apps, target), Some(settings.origin));
+            bundle.add(
+                format!("argocd/{name}"),
+                apps_set(base, &apps, target),
+                Some(settings.origin),
+            );
             files.push(name);
         }
         if !base.charts.is_empty() {
             let name = format!("charts{suffix}.yaml");
-            bundle.add(format!("argocd/{name}"), charts_set(base, target), Some(settings.origin));
+            bundle.add(
+                format!("argocd/{name}"),
+                charts_set(base, target),
+                Some(settings.origin),
+            );
             files.push(name);
         }
     }
@@ -129,7 +146,9 @@ fn app_name(base: &ir::Platform, target: &Target<'_>) -> String {
 }
 
 fn apps_set(base: &ir::Platform, apps: &BTreeSet<App>, target: &Target<'_>) -> Json {
-    let layer = target.env.map_or("base".to_string(), |e| format!("overlays/{e}"));
+    let layer = target
+        .env
+        .map_or("base".to_string(), |e| format!("overlays/{e}"));
     let elements: Vec<Json> = apps
         .iter()
         .map(|app| {
@@ -183,11 +202,19 @@ fn charts_set(base: &ir::Platform, target: &Target<'_>) -> Json {
     let crd_charts: BTreeSet<&str> = base
         .charts
         .values()
-        .filter(|c| c.profile.as_deref().and_then(|p| profiles.get(p)).is_some_and(|p| !p.crds.is_empty()))
+        .filter(|c| {
+            c.profile
+                .as_deref()
+                .and_then(|p| profiles.get(p))
+                .is_some_and(|p| !p.crds.is_empty())
+        })
         .map(|c| c.name.as_str())
         .collect();
     let server_side: bool = base.charts.values().any(|c| {
-        c.profile.as_deref().and_then(|p| profiles.get(p)).is_some_and(|p| p.sync_options.iter().any(|o| o == "ServerSideApply=true"))
+        c.profile
+            .as_deref()
+            .and_then(|p| profiles.get(p))
+            .is_some_and(|p| p.sync_options.iter().any(|o| o == "ServerSideApply=true"))
     });
     let elements: Vec<Json> = base
         .charts
@@ -207,7 +234,11 @@ fn charts_set(base: &ir::Platform, target: &Target<'_>) -> Json {
             })
         })
         .collect();
-    let extra: &[&str] = if server_side { &["ServerSideApply=true"] } else { &[] };
+    let extra: &[&str] = if server_side {
+        &["ServerSideApply=true"]
+    } else {
+        &[]
+    };
     json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "ApplicationSet",

@@ -45,8 +45,13 @@ impl Bundle {
     /// When the path is already taken.
     pub fn add_documents(&mut self, path: impl Into<String>, documents: Vec<Document>) {
         let path = path.into();
-        let previous = self.files.insert(path.clone(), FileContent::Documents(documents));
-        assert!(previous.is_none(), "invariant: output path `{path}` is rendered once");
+        let previous = self
+            .files
+            .insert(path.clone(), FileContent::Documents(documents));
+        assert!(
+            previous.is_none(),
+            "invariant: output path `{path}` is rendered once"
+        );
     }
 
     /// Adds a text file.
@@ -56,18 +61,28 @@ impl Bundle {
     pub fn add_text(&mut self, path: impl Into<String>, text: String) {
         let path = path.into();
         let previous = self.files.insert(path.clone(), FileContent::Text(text));
-        assert!(previous.is_none(), "invariant: output path `{path}` is rendered once");
+        assert!(
+            previous.is_none(),
+            "invariant: output path `{path}` is rendered once"
+        );
     }
 
     /// Every file encoded, by path.
     pub fn encode(&self) -> BTreeMap<String, String> {
-        self.files.iter().map(|(path, content)| (path.clone(), encode(content))).collect()
+        self.files
+            .iter()
+            .map(|(path, content)| (path.clone(), encode(content)))
+            .collect()
     }
 
     /// Every document with its file path and index in the file.
     pub fn documents(&self) -> impl Iterator<Item = (&str, usize, &Document)> {
         self.files.iter().flat_map(|(path, content)| match content {
-            FileContent::Documents(docs) => docs.iter().enumerate().map(|(i, d)| (path.as_str(), i, d)).collect::<Vec<_>>(),
+            FileContent::Documents(docs) => docs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (path.as_str(), i, d))
+                .collect::<Vec<_>>(),
             FileContent::Text(_) => Vec::new(),
         })
     }
@@ -218,7 +233,11 @@ fn write_literal_block(out: &mut String, s: &str, level: usize) {
         1 => {}
         _ => out.push('+'),
     }
-    let body = if trailing == 1 { &s[..s.len() - 1] } else { s.trim_end_matches('\n') };
+    let body = if trailing == 1 {
+        &s[..s.len() - 1]
+    } else {
+        s.trim_end_matches('\n')
+    };
     for line in body.split('\n') {
         out.push('\n');
         if !line.is_empty() {
@@ -236,39 +255,70 @@ fn write_literal_block(out: &mut String, s: &str, level: usize) {
 fn literal_block_safe(s: &str) -> bool {
     s.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
         && !s.contains('\r')
-        && s.split('\n').all(|line| !line.ends_with(' ') && !line.starts_with('\t'))
+        && s.split('\n')
+            .all(|line| !line.ends_with(' ') && !line.starts_with('\t'))
 }
 
 /// A plain (unquoted) scalar that every YAML reader takes as this same string.
 fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
     if s.trim() != s || s.len() > 200 {
         return false;
     }
-    if "-?:,[]{}#&*!|>'\"%@`".contains(first) && !(first == '-' && s.len() > 1 && !s[1..].starts_with(' ') && !s.starts_with("---") && !looks_numeric(s)) {
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first)
+        && !(first == '-'
+            && s.len() > 1
+            && !s[1..].starts_with(' ')
+            && !s.starts_with("---")
+            && !looks_numeric(s))
+    {
         return false;
     }
-    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control()) {
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.chars().any(|c| c.is_control())
+    {
         return false;
     }
     if looks_numeric(s) || is_special_word(s) {
         return false;
     }
     // Go's YAML and PyYAML resolve timestamps and sexagesimal numbers.
-    !(first.is_ascii_digit() && s.contains([':', '-']) && s.chars().all(|c| c.is_ascii_digit() || ":-.TtZz ".contains(c)))
+    !(first.is_ascii_digit()
+        && s.contains([':', '-'])
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || ":-.TtZz ".contains(c)))
 }
 
 fn looks_numeric(s: &str) -> bool {
     let t = s.trim_start_matches(['+', '-']);
-    let Some(first) = t.chars().next() else { return false };
+    let Some(first) = t.chars().next() else {
+        return false;
+    };
     (first.is_ascii_digit() || first == '.')
-        && t.chars().all(|c| c.is_ascii_hexdigit() || "._xXoOeE+-".contains(c))
+        && t.chars()
+            .all(|c| c.is_ascii_hexdigit() || "._xXoOeE+-".contains(c))
 }
 
 fn is_special_word(s: &str) -> bool {
     matches!(
         s.to_ascii_lowercase().as_str(),
-        "null" | "~" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | ".inf" | "-.inf" | "+.inf" | ".nan" | "<<" | "="
+        "null"
+            | "~"
+            | "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "y"
+            | "n"
+            | ".inf"
+            | "-.inf"
+            | "+.inf"
+            | ".nan"
+            | "<<"
+            | "="
     )
 }
 
@@ -300,9 +350,19 @@ mod tests {
 
     #[test]
     fn yaml_keeps_key_order_and_quotes_ambiguous_strings() {
-        let text = to_yaml(&json!({"b": 1, "a": "yes", "c": "on", "d": "1.0", "e": "0755", "f": "2024-01-01", "g": "1e3", "h": ""}));
+        let text = to_yaml(
+            &json!({"b": 1, "a": "yes", "c": "on", "d": "1.0", "e": "0755", "f": "2024-01-01", "g": "1e3", "h": ""}),
+        );
         assert_eq!(text.lines().next(), Some("b: 1"));
-        for line in ["a: 'yes'", "c: 'on'", "d: '1.0'", "e: '0755'", "f: '2024-01-01'", "g: '1e3'", "h: ''"] {
+        for line in [
+            "a: 'yes'",
+            "c: 'on'",
+            "d: '1.0'",
+            "e: '0755'",
+            "f: '2024-01-01'",
+            "g: '1e3'",
+            "h: ''",
+        ] {
             assert!(text.contains(line), "{text}");
         }
     }

@@ -17,12 +17,20 @@ const KUSTOMIZATION_API: &str = "kustomize.config.k8s.io/v1beta1";
 type Key = (String, String, String);
 
 fn key(object: &Object) -> Key {
-    (object.group().to_string(), object.kind().to_string(), object.name().to_string())
+    (
+        object.group().to_string(),
+        object.kind().to_string(),
+        object.name().to_string(),
+    )
 }
 
 /// `deployment-api.yaml`; the group is added for kinds that exist in several groups.
 fn file_name(object: &Object) -> String {
-    format!("{}-{}.yaml", object.kind().to_ascii_lowercase(), object.name())
+    format!(
+        "{}-{}.yaml",
+        object.kind().to_ascii_lowercase(),
+        object.name()
+    )
 }
 
 fn group_by_app(objects: &[Object]) -> BTreeMap<App, Vec<&Object>> {
@@ -45,7 +53,11 @@ fn add_objects(bundle: &mut Bundle, dir: &str, objects: &[&Object]) -> Vec<Strin
             name = format!("{}-{n}.yaml", file_name(object).trim_end_matches(".yaml"));
             n += 1;
         }
-        bundle.add(format!("{dir}/{name}"), object.value.clone(), Some(object.origin));
+        bundle.add(
+            format!("{dir}/{name}"),
+            object.value.clone(),
+            Some(object.origin),
+        );
         names.push(name);
     }
     names
@@ -74,7 +86,11 @@ pub(crate) fn render(
     for (app, objects) in &base_apps {
         let dir = format!("{}/base", app.dir());
         let files = add_objects(bundle, &dir, objects);
-        bundle.add(format!("{dir}/kustomization.yaml"), kustomization(files, Vec::new()), None);
+        bundle.add(
+            format!("{dir}/kustomization.yaml"),
+            kustomization(files, Vec::new()),
+            None,
+        );
     }
     for (env, (_, env_objects)) in envs {
         let env_apps = group_by_app(env_objects);
@@ -96,7 +112,11 @@ fn overlay(bundle: &mut Bundle, app: &App, env: &str, base: &[&Object], current:
     if !base.is_empty() {
         resources.push("../../base".to_string());
     }
-    let added: Vec<&Object> = current.iter().filter(|o| !base_by_key.contains_key(&key(o))).copied().collect();
+    let added: Vec<&Object> = current
+        .iter()
+        .filter(|o| !base_by_key.contains_key(&key(o)))
+        .copied()
+        .collect();
     resources.extend(add_objects(bundle, &dir, &added));
     let mut patches = Vec::new();
     for (k, before) in &base_by_key {
@@ -109,7 +129,11 @@ fn overlay(bundle: &mut Bundle, app: &App, env: &str, base: &[&Object], current:
                     continue;
                 }
                 let path = format!("patches/{name}");
-                bundle.add(format!("{dir}/{path}"), Json::Array(ops), Some(after.origin));
+                bundle.add(
+                    format!("{dir}/{path}"),
+                    Json::Array(ops),
+                    Some(after.origin),
+                );
                 patches.push(patch_entry(before, &path));
             }
             None => {
@@ -124,12 +148,20 @@ fn overlay(bundle: &mut Bundle, app: &App, env: &str, base: &[&Object], current:
                 }
                 delete.insert("metadata".into(), Json::Object(metadata));
                 delete.insert("$patch".into(), json!("delete"));
-                bundle.add(format!("{dir}/{path}"), Json::Object(delete), Some(before.origin));
+                bundle.add(
+                    format!("{dir}/{path}"),
+                    Json::Object(delete),
+                    Some(before.origin),
+                );
                 patches.push(json!({ "path": path }));
             }
         }
     }
-    bundle.add(format!("{dir}/kustomization.yaml"), kustomization(resources, patches), None);
+    bundle.add(
+        format!("{dir}/kustomization.yaml"),
+        kustomization(resources, patches),
+        None,
+    );
 }
 
 fn patch_entry(object: &Object, path: &str) -> Json {

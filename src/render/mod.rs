@@ -9,6 +9,7 @@
 //! view, an overlay per env holding only JSON6902 patches for what differs,
 //! Helm values per chart, ApplicationSets per env and the local cluster config.
 
+mod argocd;
 pub mod bundle;
 mod cluster;
 mod grafana;
@@ -21,7 +22,6 @@ mod readme;
 mod resources;
 mod strimzi;
 mod workloads;
-mod argocd;
 
 use std::collections::BTreeMap;
 
@@ -49,22 +49,33 @@ impl Object {
 
     /// `metadata.namespace`, if the object is namespaced.
     pub fn namespace(&self) -> Option<&str> {
-        self.value.pointer("/metadata/namespace").and_then(Json::as_str)
+        self.value
+            .pointer("/metadata/namespace")
+            .and_then(Json::as_str)
     }
 
     /// `metadata.name`.
     pub fn name(&self) -> &str {
-        self.value.pointer("/metadata/name").and_then(Json::as_str).unwrap_or_default()
+        self.value
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
     }
 
     /// `kind`.
     pub fn kind(&self) -> &str {
-        self.value.get("kind").and_then(Json::as_str).unwrap_or_default()
+        self.value
+            .get("kind")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
     }
 
     /// `apiVersion`.
     pub fn api_version(&self) -> &str {
-        self.value.get("apiVersion").and_then(Json::as_str).unwrap_or_default()
+        self.value
+            .get("apiVersion")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
     }
 
     /// The app the object belongs to: its namespace, or `None` for
@@ -78,7 +89,9 @@ impl Object {
 
     /// The API group (`""` for the core group).
     pub fn group(&self) -> &str {
-        self.api_version().rsplit_once('/').map_or("", |(group, _)| group)
+        self.api_version()
+            .rsplit_once('/')
+            .map_or("", |(group, _)| group)
     }
 }
 
@@ -127,8 +140,12 @@ pub fn objects(platform: &ir::Platform) -> Vec<Object> {
     resources::render(platform, &mut out);
     annotate_custom_resources(platform, &mut out);
     out.sort_by(|a, b| {
-        (a.app(), bundle::kind_rank(a.kind()), a.kind(), a.name())
-            .cmp(&(b.app(), bundle::kind_rank(b.kind()), b.kind(), b.name()))
+        (a.app(), bundle::kind_rank(a.kind()), a.kind(), a.name()).cmp(&(
+            b.app(),
+            bundle::kind_rank(b.kind()),
+            b.kind(),
+            b.name(),
+        ))
     });
     out
 }
@@ -153,13 +170,25 @@ fn annotate_custom_resources(platform: &ir::Platform, objects: &mut [Object]) {
         if !groups.contains(object.group()) {
             continue;
         }
-        let Some(metadata) = object.value.get_mut("metadata").and_then(Json::as_object_mut) else { continue };
+        let Some(metadata) = object
+            .value
+            .get_mut("metadata")
+            .and_then(Json::as_object_mut)
+        else {
+            continue;
+        };
         let annotations = metadata
             .entry("annotations")
             .or_insert_with(|| Json::Object(serde_json::Map::new()));
         if let Some(map) = annotations.as_object_mut() {
-            map.insert("argocd.argoproj.io/sync-options".into(), Json::String("SkipDryRunOnMissingResource=true".into()));
-            map.insert("argocd.argoproj.io/sync-wave".into(), Json::String("1".into()));
+            map.insert(
+                "argocd.argoproj.io/sync-options".into(),
+                Json::String("SkipDryRunOnMissingResource=true".into()),
+            );
+            map.insert(
+                "argocd.argoproj.io/sync-wave".into(),
+                Json::String("1".into()),
+            );
         }
     }
 }
@@ -169,7 +198,9 @@ fn annotate_custom_resources(platform: &ir::Platform, objects: &mut [Object]) {
 /// # Panics
 /// When `views` has no base view (an invariant of `pipeline::check`).
 pub fn render(views: &BTreeMap<Option<String>, ir::Platform>) -> Bundle {
-    let base = views.get(&None).expect("invariant: the base view is always lowered");
+    let base = views
+        .get(&None)
+        .expect("invariant: the base view is always lowered");
     let base_objects = objects(base);
     let env_objects: BTreeMap<&str, (&ir::Platform, Vec<Object>)> = views
         .iter()
@@ -187,8 +218,12 @@ pub fn render(views: &BTreeMap<Option<String>, ir::Platform>) -> Bundle {
 /// Checks on the rendered Helm values: charts left generating random
 /// secrets (`random-secret`) and values that fail the chart's own
 /// `values.schema.json` (`schema`).
-pub fn chart_diagnostics(views: &BTreeMap<Option<String>, ir::Platform>) -> Vec<crate::diagnostic::Diagnostic> {
-    let Some(base) = views.get(&None) else { return Vec::new() };
+pub fn chart_diagnostics(
+    views: &BTreeMap<Option<String>, ir::Platform>,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    let Some(base) = views.get(&None) else {
+        return Vec::new();
+    };
     let mut out = helm::random_secret_warnings(base);
     out.extend(helm::values_schema_errors(base, views));
     out
@@ -205,7 +240,12 @@ pub(crate) fn test_view(source: &str) -> ir::Platform {
 pub(crate) fn test_views(source: &str) -> BTreeMap<Option<String>, ir::Platform> {
     let sources = crate::source::SourceMap::from_strings(".", &[("test.platform", source)]);
     let checked = crate::pipeline::check(&sources);
-    let errors: Vec<String> = checked.diagnostics.iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code, d.message)).collect();
+    let errors: Vec<String> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
     assert!(errors.is_empty(), "test source has errors: {errors:#?}");
     checked.views
 }

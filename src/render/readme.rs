@@ -61,8 +61,16 @@ struct SecretRow<'a> {
 pub(crate) fn render(base: &ir::Platform, tree: &Bundle, bundle: &mut Bundle) {
     let settings = &base.settings;
     let (cluster, cluster_config, cluster_command) = match settings.cluster {
-        ir::ClusterKind::K3d => ("k3d", Some("local-cluster/k3d.yaml"), "k3d cluster create --config local-cluster/k3d.yaml".to_string()),
-        ir::ClusterKind::Kind => ("kind", Some("local-cluster/kind.yaml"), "kind create cluster --config local-cluster/kind.yaml".to_string()),
+        ir::ClusterKind::K3d => (
+            "k3d",
+            Some("local-cluster/k3d.yaml"),
+            "k3d cluster create --config local-cluster/k3d.yaml".to_string(),
+        ),
+        ir::ClusterKind::Kind => (
+            "kind",
+            Some("local-cluster/kind.yaml"),
+            "kind create cluster --config local-cluster/kind.yaml".to_string(),
+        ),
         ir::ClusterKind::None => ("none", None, String::new()),
     };
     let mut apps: BTreeMap<String, usize> = BTreeMap::new();
@@ -94,16 +102,29 @@ pub(crate) fn render(base: &ir::Platform, tree: &Bundle, bundle: &mut Bundle) {
                 auto_sync: e.auto_sync,
             })
             .collect(),
-        apps: apps.into_iter().map(|(name, count)| AppRow { name, count }).collect(),
+        apps: apps
+            .into_iter()
+            .map(|(name, count)| AppRow { name, count })
+            .collect(),
         charts: base
             .charts
             .values()
-            .map(|c| ChartRow { name: &c.name, chart: &c.chart, repo: &c.repo, version: &c.version, namespace: &c.namespace })
+            .map(|c| ChartRow {
+                name: &c.name,
+                chart: &c.chart,
+                repo: &c.repo,
+                version: &c.version,
+                namespace: &c.namespace,
+            })
             .collect(),
         secrets: base
             .secrets
             .values()
-            .map(|s| SecretRow { name: &s.name, namespace: &s.namespace, keys: s.keys.iter().map(String::as_str).collect() })
+            .map(|s| SecretRow {
+                name: &s.name,
+                namespace: &s.namespace,
+                keys: s.keys.iter().map(String::as_str).collect(),
+            })
             .collect(),
     };
     let text = templates()

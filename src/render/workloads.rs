@@ -773,7 +773,17 @@ fn pod_template(cx: &Cx<'_>, automount: bool, job: bool) -> core::PodTemplateSpe
     let container = core::Container {
         name: w.name.clone(),
         image: Some(w.image.clone()),
-        image_pull_policy: Some("IfNotPresent".into()),
+        // A tag can be moved: `Always` makes the kubelet resolve it again
+        // and re-check pull credentials (a cached private image is otherwise
+        // usable by any pod on the node). A digest is immutable. (checkov CKV_K8S_15)
+        image_pull_policy: Some(
+            if w.image.contains('@') {
+                "IfNotPresent"
+            } else {
+                "Always"
+            }
+            .into(),
+        ),
         command: (!w.command.is_empty()).then(|| w.command.clone()),
         args: (!w.args.is_empty()).then(|| w.args.clone()),
         ports: (!w.ports.is_empty()).then(|| {

@@ -69,7 +69,11 @@ enum Pass<'e> {
 }
 
 /// Merges `layers` (lowest precedence first) for `env`.
-pub(super) fn effective<'a>(layers: &[&'a Body], fields: &'static [Field], env: Option<&str>) -> Fields<'a> {
+pub(super) fn effective<'a>(
+    layers: &[&'a Body],
+    fields: &'static [Field],
+    env: Option<&str>,
+) -> Fields<'a> {
     let mut out = Fields::default();
     for body in layers {
         apply(&mut out, body, Some(fields), Pass::Base, env);
@@ -81,7 +85,13 @@ pub(super) fn effective<'a>(layers: &[&'a Body], fields: &'static [Field], env: 
 }
 
 /// Applies one body. `schema` is `None` inside free-form maps.
-fn apply<'a>(out: &mut Fields<'a>, body: &'a Body, schema: Option<&'static [Field]>, pass: Pass<'_>, env: Option<&str>) {
+fn apply<'a>(
+    out: &mut Fields<'a>,
+    body: &'a Body,
+    schema: Option<&'static [Field]>,
+    pass: Pass<'_>,
+    env: Option<&str>,
+) {
     // A body that has instances of a repeatable block replaces inherited ones.
     let mut replaced_multi: Vec<&str> = Vec::new();
     for item in &body.items {
@@ -107,7 +117,9 @@ fn apply<'a>(out: &mut Fields<'a>, body: &'a Body, schema: Option<&'static [Fiel
             }
             Item::Block(block) => {
                 let segments: Vec<&str> = block.path.segments.iter().map(String::as_str).collect();
-                let Some((first, _)) = segments.split_first() else { continue };
+                let Some((first, _)) = segments.split_first() else {
+                    continue;
+                };
                 let field = schema.and_then(|s| kinds::find(s, first));
                 match field.map(|f| f.shape) {
                     Some(Shape::Multi(inner)) => {
@@ -117,10 +129,23 @@ fn apply<'a>(out: &mut Fields<'a>, body: &'a Body, schema: Option<&'static [Fiel
                         let mut fields = Fields::default();
                         apply(&mut fields, &block.body, Some(inner), Pass::Base, env);
                         if let Some(env) = env {
-                            apply(&mut fields, &block.body, Some(inner), Pass::Env(env), Some(env));
+                            apply(
+                                &mut fields,
+                                &block.body,
+                                Some(inner),
+                                Pass::Env(env),
+                                Some(env),
+                            );
                         }
-                        let instance = Instance { label: block.label.as_ref(), key: block.path.span, fields };
-                        let entry = out.entries.entry((*first).to_string()).or_insert(Entry::Multi(Vec::new()));
+                        let instance = Instance {
+                            label: block.label.as_ref(),
+                            key: block.path.span,
+                            fields,
+                        };
+                        let entry = out
+                            .entries
+                            .entry((*first).to_string())
+                            .or_insert(Entry::Multi(Vec::new()));
                         if !replaced_multi.contains(first) {
                             replaced_multi.push(first);
                             *entry = Entry::Multi(Vec::new());
@@ -147,7 +172,12 @@ fn apply<'a>(out: &mut Fields<'a>, body: &'a Body, schema: Option<&'static [Fiel
 
 /// The block at `segments`, created (or turned from a value into a block)
 /// when `create` is set.
-fn block_at<'a, 'o>(out: &'o mut Fields<'a>, segments: &[&str], key: Span, create: bool) -> Option<&'o mut Fields<'a>> {
+fn block_at<'a, 'o>(
+    out: &'o mut Fields<'a>,
+    segments: &[&str],
+    key: Span,
+    create: bool,
+) -> Option<&'o mut Fields<'a>> {
     let mut current = out;
     for segment in segments {
         let exists = matches!(current.entries.get(*segment), Some(Entry::Block { .. }));
@@ -155,7 +185,13 @@ fn block_at<'a, 'o>(out: &'o mut Fields<'a>, segments: &[&str], key: Span, creat
             if !create {
                 return None;
             }
-            current.entries.insert((*segment).to_string(), Entry::Block { key, fields: Fields::default() });
+            current.entries.insert(
+                (*segment).to_string(),
+                Entry::Block {
+                    key,
+                    fields: Fields::default(),
+                },
+            );
         }
         match current.entries.get_mut(*segment) {
             Some(Entry::Block { key: k, fields }) => {
@@ -168,13 +204,25 @@ fn block_at<'a, 'o>(out: &'o mut Fields<'a>, segments: &[&str], key: Span, creat
     Some(current)
 }
 
-fn set_path<'a>(out: &mut Fields<'a>, segments: &[&str], key: Span, value: &'a Value, none_is_value: bool) {
-    let Some((last, parents)) = segments.split_last() else { return };
-    let Some(target) = block_at(out, parents, key, true) else { return };
+fn set_path<'a>(
+    out: &mut Fields<'a>,
+    segments: &[&str],
+    key: Span,
+    value: &'a Value,
+    none_is_value: bool,
+) {
+    let Some((last, parents)) = segments.split_last() else {
+        return;
+    };
+    let Some(target) = block_at(out, parents, key, true) else {
+        return;
+    };
     if matches!(value.kind, ValueKind::None) && !none_is_value {
         target.entries.remove(*last);
     } else {
-        target.entries.insert((*last).to_string(), Entry::Value { key, value });
+        target
+            .entries
+            .insert((*last).to_string(), Entry::Value { key, value });
     }
 }
 
@@ -236,7 +284,11 @@ mod tests {
                service worker extends api { ingress = none }"#,
         );
         let d = &file.declarations;
-        let prod = effective(&[&d[0].body, &d[1].body], Kind::Service.fields(), Some("prod"));
+        let prod = effective(
+            &[&d[0].body, &d[1].body],
+            Kind::Service.fields(),
+            Some("prod"),
+        );
         assert_eq!(show(&prod), "");
         let parent = effective(&[&d[0].body], Kind::Service.fields(), Some("prod"));
         assert_eq!(show(&parent), "ingress{host=b}");
@@ -250,7 +302,10 @@ mod tests {
         );
         let layers = [&file.declarations[0].body];
         let prod = effective(&layers, Kind::Chart.fields(), Some("prod"));
-        assert_eq!(show(&prod), "values{auth{existingSecret=s} primary{persistence{size=20Gi}}}");
+        assert_eq!(
+            show(&prod),
+            "values{auth{existingSecret=s} primary{persistence{size=20Gi}}}"
+        );
     }
 
     #[test]

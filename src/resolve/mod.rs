@@ -38,17 +38,25 @@ pub struct Resolved<'a> {
 impl<'a> Resolved<'a> {
     /// Declarations of one kind, by name.
     pub fn of(&self, kind: Kind) -> impl Iterator<Item = (&String, &&'a Declaration)> {
-        self.declarations.get(&kind).into_iter().flat_map(|m| m.iter())
+        self.declarations
+            .get(&kind)
+            .into_iter()
+            .flat_map(|m| m.iter())
     }
 
     /// Whether `kind NAME` is declared.
     pub fn has(&self, kind: Kind, name: &str) -> bool {
-        self.declarations.get(&kind).is_some_and(|m| m.contains_key(name))
+        self.declarations
+            .get(&kind)
+            .is_some_and(|m| m.contains_key(name))
     }
 
     /// The declaration `kind NAME`.
     pub fn get(&self, kind: Kind, name: &str) -> Option<&'a Declaration> {
-        self.declarations.get(&kind).and_then(|m| m.get(name)).copied()
+        self.declarations
+            .get(&kind)
+            .and_then(|m| m.get(name))
+            .copied()
     }
 
     /// Names declared with `kind`, sorted.
@@ -63,7 +71,11 @@ impl<'a> Resolved<'a> {
         let mut chain = vec![decl];
         let mut seen = BTreeSet::from([decl.name.text.as_str()]);
         let mut current = decl;
-        while let Some(parent) = current.extends.as_ref().and_then(|p| self.get(kind, &p.text)) {
+        while let Some(parent) = current
+            .extends
+            .as_ref()
+            .and_then(|p| self.get(kind, &p.text))
+        {
             if !seen.insert(parent.name.text.as_str()) {
                 break;
             }
@@ -92,7 +104,9 @@ pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic
             bind_defaults(decl, &mut resolved, diagnostics);
             continue;
         }
-        let Some(kind) = kind_of(&decl.kind, diagnostics) else { continue };
+        let Some(kind) = kind_of(&decl.kind, diagnostics) else {
+            continue;
+        };
         if let Err(why) = DnsLabel::new(&decl.name.text) {
             diagnostics.push(
                 Diagnostic::new(
@@ -138,16 +152,27 @@ pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic
         if kind == Kind::Env {
             resolved.envs.insert(decl.name.text.clone());
         }
-        resolved.declarations.entry(kind).or_default().insert(key.1, decl);
+        resolved
+            .declarations
+            .entry(kind)
+            .or_default()
+            .insert(key.1, decl);
     }
 
     if resolved.platform.is_none() && !parse_failed {
-        if let Some(first) = all_decls.first() {
+        // With no declaration at all (empty files, only comments) the
+        // report points at the start of the first file: rendering must
+        // never run without a platform.
+        let at = all_decls
+            .first()
+            .map(|first| Span::new(first.span.file, first.span.start, first.span.start))
+            .or_else(|| files.first().map(|(id, _)| Span::new(*id, 0, 0)));
+        if let Some(at) = at {
             diagnostics.push(
                 Diagnostic::new(
                     Code::MissingField,
                     "the project has no `platform` declaration",
-                    Span::new(first.span.file, first.span.start, first.span.start),
+                    at,
                     "no platform in any file",
                 )
                 .with_help("add `platform NAME { repo = \"https://…\" }` to one file"),
@@ -163,7 +188,13 @@ pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic
             Kind::from_keyword(&decl.kind.text)
         };
         if let Some(kind) = kind {
-            check_body(&decl.body, kind.fields(), kind.keyword(), &resolved, diagnostics);
+            check_body(
+                &decl.body,
+                kind.fields(),
+                kind.keyword(),
+                &resolved,
+                diagnostics,
+            );
         }
     }
     resolved
@@ -180,19 +211,31 @@ fn kind_of(word: &crate::ast::Ident, diagnostics: &mut Vec<Diagnostic>) -> Optio
                 word.span,
                 "not a declaration kind",
             )
-            .with_help(suggest::did_you_mean(&word.text, keywords).unwrap_or_else(|| {
-                format!(
-                    "the kinds are {}",
-                    Kind::ALL.iter().map(|k| format!("`{}`", k.keyword())).collect::<Vec<_>>().join(", ")
-                )
-            })),
+            .with_help(suggest::did_you_mean(&word.text, keywords).unwrap_or_else(
+                || {
+                    format!(
+                        "the kinds are {}",
+                        Kind::ALL
+                            .iter()
+                            .map(|k| format!("`{}`", k.keyword()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+            )),
         );
     }
     kind
 }
 
-fn bind_defaults<'a>(decl: &'a Declaration, resolved: &mut Resolved<'a>, diagnostics: &mut Vec<Diagnostic>) {
-    let Some(kind) = kind_of(&decl.name, diagnostics) else { return };
+fn bind_defaults<'a>(
+    decl: &'a Declaration,
+    resolved: &mut Resolved<'a>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let Some(kind) = kind_of(&decl.name, diagnostics) else {
+        return;
+    };
     if let Some(extends) = &decl.extends {
         diagnostics.push(
             Diagnostic::new(
@@ -237,12 +280,19 @@ fn check_extends(decl: &Declaration, resolved: &Resolved<'_>, diagnostics: &mut 
     if decl.is_defaults() {
         return;
     }
-    let Some(kind) = Kind::from_keyword(&decl.kind.text) else { return };
+    let Some(kind) = Kind::from_keyword(&decl.kind.text) else {
+        return;
+    };
     if !resolved.has(kind, &parent.text) {
         diagnostics.push(
             Diagnostic::new(
                 Code::UnknownReference,
-                format!("`{}` extends unknown {} `{}`", decl.name.text, kind.noun(), parent.text),
+                format!(
+                    "`{}` extends unknown {} `{}`",
+                    decl.name.text,
+                    kind.noun(),
+                    parent.text
+                ),
                 parent.span,
                 format!("no {} with this name", kind.noun()),
             )
@@ -311,7 +361,10 @@ fn check_body(
                     Shape::Attr | Shape::AttrNoneValue if dotted => diagnostics.push(
                         Diagnostic::new(
                             Code::TypeMismatch,
-                            format!("`{first}` is a value, not a block: `{}` has no fields", first),
+                            format!(
+                                "`{first}` is a value, not a block: `{}` has no fields",
+                                first
+                            ),
                             attr.path.span,
                             "dotted path into a plain value",
                         )
@@ -331,7 +384,9 @@ fn check_body(
                         );
                     }
                     Shape::Block(inner) | Shape::Named(inner) if dotted => {
-                        if let (Shape::Block(_), Some(second)) = (field.shape, attr.path.segments.get(1)) {
+                        if let (Shape::Block(_), Some(second)) =
+                            (field.shape, attr.path.segments.get(1))
+                        {
                             lookup(inner, second, attr.path.span, first, diagnostics);
                         }
                     }
@@ -341,7 +396,9 @@ fn check_body(
                     duplicate_field(&mut seen, first, attr.path.span, diagnostics);
                 }
             }
-            Item::Block(block) => check_block(block, fields, kind, resolved, &mut seen, diagnostics),
+            Item::Block(block) => {
+                check_block(block, fields, kind, resolved, &mut seen, diagnostics)
+            }
         }
     }
 }
@@ -355,7 +412,9 @@ fn check_block(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let first = block.path.segments.first().map_or("", String::as_str);
-    let Some(field) = lookup(fields, first, block.path.span, kind, diagnostics) else { return };
+    let Some(field) = lookup(fields, first, block.path.span, kind, diagnostics) else {
+        return;
+    };
     if block.path.segments.len() > 1 && !matches!(field.shape, Shape::Free) {
         diagnostics.push(
             Diagnostic::new(
@@ -420,9 +479,19 @@ fn check_whens(body: &Body, resolved: &Resolved<'_>, diagnostics: &mut Vec<Diagn
 
 fn unknown_env(env: &crate::ast::Ident, resolved: &Resolved<'_>) -> Diagnostic {
     let help = suggest::did_you_mean(&env.text, resolved.envs.iter().map(String::as_str))
-        .unwrap_or_else(|| format!("declare it with `env {} {{ destination = \"…\" }}`", env.text));
-    Diagnostic::new(Code::UnknownEnv, format!("unknown environment `{}`", env.text), env.span, "not a declared env")
-        .with_help(help)
+        .unwrap_or_else(|| {
+            format!(
+                "declare it with `env {} {{ destination = \"…\" }}`",
+                env.text
+            )
+        });
+    Diagnostic::new(
+        Code::UnknownEnv,
+        format!("unknown environment `{}`", env.text),
+        env.span,
+        "not a declared env",
+    )
+    .with_help(help)
 }
 
 fn lookup(
@@ -438,7 +507,11 @@ fn lookup(
         let help = suggest::did_you_mean(name, names).unwrap_or_else(|| {
             format!(
                 "the fields here are {}",
-                fields.iter().map(|f| format!("`{}`", f.name)).collect::<Vec<_>>().join(", ")
+                fields
+                    .iter()
+                    .map(|f| format!("`{}`", f.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         });
         diagnostics.push(
@@ -454,12 +527,22 @@ fn lookup(
     found
 }
 
-fn duplicate_field(seen: &mut BTreeMap<String, Span>, name: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) {
+fn duplicate_field(
+    seen: &mut BTreeMap<String, Span>,
+    name: &str,
+    span: Span,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     if let Some(first) = seen.get(name) {
         diagnostics.push(
-            Diagnostic::new(Code::DuplicateField, format!("`{name}` is set twice in this block"), span, "set again here")
-                .with_label(*first, "first set here")
-                .with_help("keep one of them; use `when ENV { … }` for per-environment values"),
+            Diagnostic::new(
+                Code::DuplicateField,
+                format!("`{name}` is set twice in this block"),
+                span,
+                "set again here",
+            )
+            .with_label(*first, "first set here")
+            .with_help("keep one of them; use `when ENV { … }` for per-environment values"),
         );
     } else {
         seen.insert(name.to_string(), span);

@@ -13,7 +13,10 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 }
 
 /// `did you mean `x`?`, when there is a close candidate.
-pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(wanted, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
@@ -23,7 +26,10 @@ mod tests {
 
     #[test]
     fn unknown_nodepool_suggests_closest_name() {
-        assert_eq!(closest("gpu-pol", ["gpu-pool", "infra", "app"]), Some("gpu-pool"));
+        assert_eq!(
+            closest("gpu-pol", ["gpu-pool", "infra", "app"]),
+            Some("gpu-pool")
+        );
     }
 
     #[test]

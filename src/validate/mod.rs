@@ -768,6 +768,46 @@ mod tests {
             times.push(start.elapsed());
             assert!(diagnostics.is_empty(), "{:?}", diagnostics.first());
         }
+        // PHASES-BEGIN
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let patch_files = patch::patch_files(&bundle);
+            let items: Vec<Item<'_>> = bundle
+                .documents()
+                .filter(|(f, _, d)| is_checked(f, d, &patch_files))
+                .map(|(file, _, d)| Item {
+                    file,
+                    origin: d.origin,
+                    value: Cow::Borrowed(&d.value),
+                    base: None,
+                })
+                .collect();
+            let t1 = t.elapsed();
+            let t = std::time::Instant::now();
+            let n = check_all(&items).len();
+            let t2 = t.elapsed();
+            let t = std::time::Instant::now();
+            let one: usize = items.iter().map(|i| check_item(i).len()).sum();
+            let t3 = t.elapsed();
+            let t = std::time::Instant::now();
+            let ids: Vec<_> = items.iter().enumerate().filter_map(|(i, item)| identity(item.value.as_ref()).map(|id| (id, i))).collect();
+            let ta = t.elapsed();
+            let t = std::time::Instant::now();
+            let ov = items.iter().filter(|i| !is_overlay(i.file)).count();
+            let tb = t.elapsed();
+            let t = std::time::Instant::now();
+            let mut sorted = ids.clone();
+            sorted.sort_unstable();
+            eprintln!("identity {ta:?}, overlay {tb:?} {ov}, sort {:?}", t.elapsed());
+            let t = std::time::Instant::now();
+            let mut d = Vec::new();
+            duplicates(&items, &mut d);
+            eprintln!(
+                "items {t1:?}; check_all {t2:?} ({n}); sequential {t3:?} ({one}); duplicates {:?}",
+                t.elapsed()
+            );
+        }
+        // PHASES-END
         let cold = times.remove(0);
         times.sort();
         eprintln!(

@@ -32,7 +32,10 @@ pub fn read_out_tree(dir: &Path) -> io::Result<OutTree> {
     if !dir.exists() {
         return Ok(tree);
     }
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(io::Error::other)?;
         if !entry.file_type().is_file() {
             continue;
@@ -50,7 +53,10 @@ pub fn read_out_tree(dir: &Path) -> io::Result<OutTree> {
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// What happens to one path.
@@ -81,7 +87,9 @@ pub struct Plan {
 impl Plan {
     /// True when writing would change the output directory.
     pub fn changes(&self) -> bool {
-        self.actions.values().any(|a| matches!(a, Action::Create | Action::Update | Action::Delete))
+        self.actions
+            .values()
+            .any(|a| matches!(a, Action::Create | Action::Update | Action::Delete))
     }
 }
 
@@ -148,7 +156,9 @@ pub fn plan(new: BTreeMap<String, String>, old: &OutTree, force: bool) -> Plan {
 /// files of the new tree (exercised by the crash-safety tests).
 fn fault_after() -> Option<usize> {
     #[allow(clippy::disallowed_methods)] // the one sanctioned read of the environment
-    std::env::var("PLATC_FAULT_AFTER").ok().and_then(|v| v.parse().ok())
+    std::env::var("PLATC_FAULT_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok())
 }
 
 /// Writes the plan: the new tree is built in a sibling directory, then
@@ -165,12 +175,19 @@ pub fn apply(plan: &Plan, out: &Path) -> io::Result<()> {
     if let Some(path) = plan.generated.keys().find(|p| !is_plain_relative(p)) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("refusing to write `{path}`: not a plain relative path inside the output directory"),
+            format!(
+                "refusing to write `{path}`: not a plain relative path inside the output directory"
+            ),
         ));
     }
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)?;
-    let name = out.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let name = out
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     clean_leftovers(parent, &name)?;
     let staging = parent.join(format!(".{name}.platc-new-{}", std::process::id()));
     let result = build_staging(plan, out, &staging).and_then(|()| swap(&staging, out));
@@ -183,7 +200,8 @@ pub fn apply(plan: &Plan, out: &Path) -> io::Result<()> {
 /// A `/`-joined relative path of ordinary names: no `..`, `.`, empty,
 /// absolute or backslash components.
 fn is_plain_relative(path: &str) -> bool {
-    path.split('/').all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0']))
+    path.split('/')
+        .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0']))
 }
 
 fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
@@ -268,19 +286,31 @@ mod tests {
     use super::*;
 
     fn files(items: &[(&str, &str)]) -> BTreeMap<String, String> {
-        items.iter().map(|(p, t)| ((*p).to_string(), (*t).to_string())).collect()
+        items
+            .iter()
+            .map(|(p, t)| ((*p).to_string(), (*t).to_string()))
+            .collect()
     }
 
     #[test]
     fn plan_prunes_generated_and_keeps_foreign_and_edited_files() {
         let mut old = OutTree::default();
-        for (p, t) in [("gone.yaml", "a"), ("edited.yaml", "b-edited"), ("mine.txt", "m"), ("same.yaml", "s")] {
+        for (p, t) in [
+            ("gone.yaml", "a"),
+            ("edited.yaml", "b-edited"),
+            ("mine.txt", "m"),
+            ("same.yaml", "s"),
+        ] {
             old.files.insert(p.into(), t.as_bytes().to_vec());
         }
         for (p, t) in [("gone.yaml", "a"), ("edited.yaml", "b"), ("same.yaml", "s")] {
             old.manifest.files.insert(p.into(), sha256(t.as_bytes()));
         }
-        let plan = plan(files(&[("same.yaml", "s"), ("edited.yaml", "c"), ("new.yaml", "n")]), &old, false);
+        let plan = plan(
+            files(&[("same.yaml", "s"), ("edited.yaml", "c"), ("new.yaml", "n")]),
+            &old,
+            false,
+        );
         assert_eq!(plan.actions.get("gone.yaml"), Some(&Action::Delete));
         assert_eq!(plan.actions.get("edited.yaml"), Some(&Action::KeepEdited));
         assert_eq!(plan.actions.get("new.yaml"), Some(&Action::Create));
@@ -294,8 +324,19 @@ mod tests {
     fn apply_refuses_paths_that_leave_the_output_directory() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        for bad in ["../escape.yaml", "/etc/x.yaml", "a/../../b.yaml", "a//b.yaml", "./a.yaml", "a\\..\\b"] {
-            let plan = plan(files(&[("ok.yaml", "1"), (bad, "2")]), &OutTree::default(), false);
+        for bad in [
+            "../escape.yaml",
+            "/etc/x.yaml",
+            "a/../../b.yaml",
+            "a//b.yaml",
+            "./a.yaml",
+            "a\\..\\b",
+        ] {
+            let plan = plan(
+                files(&[("ok.yaml", "1"), (bad, "2")]),
+                &OutTree::default(),
+                false,
+            );
             let err = apply(&plan, &out).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad}");
             assert!(!out.exists(), "{bad}: nothing may be written");
@@ -307,15 +348,32 @@ mod tests {
     fn apply_swaps_in_the_new_tree_and_keeps_hand_written_files() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
-        let first = plan(files(&[("a.yaml", "1"), ("d/b.yaml", "2")]), &read_out_tree(&out).unwrap(), false);
+        let first = plan(
+            files(&[("a.yaml", "1"), ("d/b.yaml", "2")]),
+            &read_out_tree(&out).unwrap(),
+            false,
+        );
         apply(&first, &out).unwrap();
         std::fs::write(out.join("notes.md"), "mine").unwrap();
-        let second = plan(files(&[("a.yaml", "1")]), &read_out_tree(&out).unwrap(), false);
+        let second = plan(
+            files(&[("a.yaml", "1")]),
+            &read_out_tree(&out).unwrap(),
+            false,
+        );
         apply(&second, &out).unwrap();
         let tree = read_out_tree(&out).unwrap();
-        assert_eq!(tree.files.keys().collect::<Vec<_>>(), vec!["a.yaml", "notes.md"]);
-        assert_eq!(tree.manifest.files.keys().collect::<Vec<_>>(), vec!["a.yaml"]);
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(
+            tree.files.keys().collect::<Vec<_>>(),
+            vec!["a.yaml", "notes.md"]
+        );
+        assert_eq!(
+            tree.manifest.files.keys().collect::<Vec<_>>(),
+            vec!["a.yaml"]
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("out")]);
     }
 }

@@ -18,15 +18,24 @@ pub(crate) fn check_path(path: &Path) -> (SourceMap, Checked) {
 /// The diagnostics as miette renders them for a terminal without colour, width 80.
 pub(crate) fn human(sources: &SourceMap, checked: &Checked) -> String {
     let mut out = Vec::new();
-    diagnostic::report(&checked.diagnostics, sources, Format::Human { color: false, width: 80 }, &mut out)
-        .expect("writing to memory");
+    diagnostic::report(
+        &checked.diagnostics,
+        sources,
+        Format::Human {
+            color: false,
+            width: 80,
+        },
+        &mut out,
+    )
+    .expect("writing to memory");
     String::from_utf8(out).expect("utf-8")
 }
 
 /// The diagnostics as JSON lines.
 pub(crate) fn json(sources: &SourceMap, checked: &Checked) -> String {
     let mut out = Vec::new();
-    diagnostic::report(&checked.diagnostics, sources, Format::Json, &mut out).expect("writing to memory");
+    diagnostic::report(&checked.diagnostics, sources, Format::Json, &mut out)
+        .expect("writing to memory");
     String::from_utf8(out).expect("utf-8")
 }
 

@@ -30,22 +30,36 @@ pub(super) struct Project {
 impl Project {
     /// Finds the repository around `path` and resolves `revision` to a commit.
     pub(super) fn open(path: &Path, revision: &str) -> Result<Self, String> {
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         let (root, single) = if meta.is_dir() {
             (path.to_path_buf(), None)
         } else {
-            let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             (parent.to_path_buf(), name)
         };
-        let dir = root.canonicalize().map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
+        let dir = root
+            .canonicalize()
+            .map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
         let top = git(&dir, &["rev-parse", "--show-toplevel"])
             .map_err(|e| format!("`{}` is not inside a git repository: {e}", root.display()))?;
         let top = PathBuf::from(String::from_utf8_lossy(&top).trim_end_matches(['\n', '\r']));
-        let top = top.canonicalize().map_err(|e| format!("cannot read `{}`: {e}", top.display()))?;
+        let top = top
+            .canonicalize()
+            .map_err(|e| format!("cannot read `{}`: {e}", top.display()))?;
         let prefix = dir
             .strip_prefix(&top)
-            .map_err(|_| format!("`{}` is outside the repository `{}`", dir.display(), top.display()))?
+            .map_err(|_| {
+                format!(
+                    "`{}` is outside the repository `{}`",
+                    dir.display(),
+                    top.display()
+                )
+            })?
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
@@ -54,10 +68,26 @@ impl Project {
             return Err(format!("`{revision}` is not a git revision"));
         }
         let spec = format!("{revision}^{{commit}}");
-        let commit = git(&top, &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec])
-            .map_err(|_| format!("unknown git revision `{revision}`"))?;
+        let commit = git(
+            &top,
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                &spec,
+            ],
+        )
+        .map_err(|_| format!("unknown git revision `{revision}`"))?;
         let commit = String::from_utf8_lossy(&commit).trim().to_string();
-        Ok(Self { top, prefix, root, revision: revision.to_string(), commit, single })
+        Ok(Self {
+            top,
+            prefix,
+            root,
+            revision: revision.to_string(),
+            commit,
+            single,
+        })
     }
 
     /// The project directory (the root of the `SourceMap`).
@@ -94,7 +124,14 @@ impl Project {
     /// Every `*.platform` below the project directory at the revision;
     /// hidden directories, `target/` and a top-level `out/` skipped.
     fn list(&self) -> Result<Vec<String>, String> {
-        let mut args = vec!["ls-tree", "-r", "-z", "--name-only", "--full-tree", &self.commit];
+        let mut args = vec![
+            "ls-tree",
+            "-r",
+            "-z",
+            "--name-only",
+            "--full-tree",
+            &self.commit,
+        ];
         let pathspec = format!("{}/", self.prefix);
         if !self.prefix.is_empty() {
             args.extend(["--", pathspec.as_str()]);
@@ -103,7 +140,13 @@ impl Project {
         let mut names: Vec<String> = listing
             .split(|b| *b == 0)
             .filter_map(|entry| std::str::from_utf8(entry).ok())
-            .filter_map(|path| if self.prefix.is_empty() { Some(path) } else { path.strip_prefix(&pathspec) })
+            .filter_map(|path| {
+                if self.prefix.is_empty() {
+                    Some(path)
+                } else {
+                    path.strip_prefix(&pathspec)
+                }
+            })
             .filter(|name| is_source(name))
             .map(str::to_string)
             .collect();
@@ -113,7 +156,10 @@ impl Project {
 
     fn text(&self, name: &str, bytes: Vec<u8>) -> Result<String, String> {
         if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(format!("`{name}` at `{}` is larger than {MAX_FILE_BYTES} bytes", self.revision));
+            return Err(format!(
+                "`{name}` at `{}` is larger than {MAX_FILE_BYTES} bytes",
+                self.revision
+            ));
         }
         String::from_utf8(bytes).map_err(|e| {
             format!(
@@ -125,12 +171,20 @@ impl Project {
     }
 
     /// The files `file()` names (project-relative), read at the revision.
-    pub(super) fn assets(&self, paths: &BTreeSet<String>) -> BTreeMap<String, Result<String, String>> {
+    pub(super) fn assets(
+        &self,
+        paths: &BTreeSet<String>,
+    ) -> BTreeMap<String, Result<String, String>> {
         let names: Vec<&String> = paths.iter().collect();
         let specs: Vec<String> = names.iter().map(|name| self.spec(name)).collect();
         let blobs = match cat_files(&self.top, &specs) {
             Ok(blobs) => blobs,
-            Err(err) => return names.into_iter().map(|name| (name.clone(), Err(err.clone()))).collect(),
+            Err(err) => {
+                return names
+                    .into_iter()
+                    .map(|name| (name.clone(), Err(err.clone())))
+                    .collect()
+            }
         };
         names
             .into_iter()
@@ -148,7 +202,9 @@ impl Project {
 
 fn is_source(name: &str) -> bool {
     let segments: Vec<&str> = name.split('/').collect();
-    let Some((file, dirs)) = segments.split_last() else { return false };
+    let Some((file, dirs)) = segments.split_last() else {
+        return false;
+    };
     let skipped = dirs.iter().enumerate().any(|(depth, dir)| {
         dir.starts_with('.') || *dir == "target" || (depth == 0 && *dir == "out")
     });
@@ -186,13 +242,22 @@ fn cat_files(top: &Path, specs: &[String]) -> Result<Vec<Option<Vec<u8>>>, Strin
         .spawn()
         .map_err(|e| format!("cannot run git: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("cannot write to git")?;
-    let request: String = specs.iter().map(|spec| format!("{}\n", spec.replace('\n', " "))).collect();
+    let request: String = specs
+        .iter()
+        .map(|spec| format!("{}\n", spec.replace('\n', " ")))
+        .collect();
     // Written from another thread: git answers while it reads, and a full
     // pipe on either side would otherwise block both processes.
     let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
     let mut output = Vec::new();
-    let read = child.stdout.take().ok_or("cannot read from git")?.read_to_end(&mut output);
-    let written = writer.join().map_err(|_| "cannot write to git".to_string())?;
+    let read = child
+        .stdout
+        .take()
+        .ok_or("cannot read from git")?
+        .read_to_end(&mut output);
+    let written = writer
+        .join()
+        .map_err(|_| "cannot write to git".to_string())?;
     let status = child.wait().map_err(|e| format!("git failed: {e}"))?;
     read.map_err(|e| format!("cannot read from git: {e}"))?;
     written.map_err(|e| format!("cannot write to git: {e}"))?;
@@ -207,7 +272,10 @@ fn parse_batch(mut output: &[u8], count: usize) -> Result<Vec<Option<Vec<u8>>>, 
     let malformed = || "unexpected output from git cat-file".to_string();
     let mut blobs = Vec::with_capacity(count);
     for _ in 0..count {
-        let end = output.iter().position(|b| *b == b'\n').ok_or_else(malformed)?;
+        let end = output
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or_else(malformed)?;
         let header = std::str::from_utf8(&output[..end]).map_err(|_| malformed())?;
         output = &output[end + 1..];
         let fields: Vec<&str> = header.split(' ').collect();
