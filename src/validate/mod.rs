@@ -790,7 +790,11 @@ mod tests {
             let one: usize = items.iter().map(|i| check_item(i).len()).sum();
             let t3 = t.elapsed();
             let t = std::time::Instant::now();
-            let ids: Vec<_> = items.iter().enumerate().filter_map(|(i, item)| identity(item.value.as_ref()).map(|id| (id, i))).collect();
+            let ids: Vec<_> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| identity(item.value.as_ref()).map(|id| (id, i)))
+                .collect();
             let ta = t.elapsed();
             let t = std::time::Instant::now();
             let ov = items.iter().filter(|i| !is_overlay(i.file)).count();
@@ -798,7 +802,10 @@ mod tests {
             let t = std::time::Instant::now();
             let mut sorted = ids.clone();
             sorted.sort_unstable();
-            eprintln!("identity {ta:?}, overlay {tb:?} {ov}, sort {:?}", t.elapsed());
+            eprintln!(
+                "identity {ta:?}, overlay {tb:?} {ov}, sort {:?}",
+                t.elapsed()
+            );
             let t = std::time::Instant::now();
             let mut d = Vec::new();
             duplicates(&items, &mut d);
