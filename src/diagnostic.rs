@@ -9,7 +9,10 @@
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SpanContents,
+};
 use serde::Serialize;
 
 use crate::source::SourceMap;
@@ -428,7 +431,7 @@ struct Shown {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: Snippet,
     labels: Vec<LabeledSpan>,
     related: Vec<Shown>,
 }
@@ -454,7 +457,11 @@ impl Shown {
                     code: String::new(),
                     severity: miette::Severity::Advice,
                     help: None,
-                    source: NamedSource::new(&other.name, other.text.clone()),
+                    source: Snippet::new(
+                        &other.name,
+                        &other.text,
+                        [clamp(label.span, &other.text)],
+                    ),
                     labels: vec![LabeledSpan::new_primary_with_span(
                         Some(label.message.clone()),
                         clamp(label.span, &other.text),
@@ -474,11 +481,105 @@ impl Shown {
             code,
             severity,
             help: diagnostic.help.clone(),
-            source: NamedSource::new(&file.name, file.text.clone()),
+            source: Snippet::new(&file.name, &file.text, labels.iter().map(|l| *l.inner())),
             labels,
             related,
         }
     }
+}
+
+/// The text miette is given for one report: the whole file, or, when the
+/// labelled lines are very long, an excerpt around the labels. Rendering
+/// costs time and output in the length of the lines shown: a 2 MB line (a
+/// million-element list) was printed whole for every report.
+#[derive(Debug)]
+struct Snippet {
+    name: String,
+    text: String,
+    /// Where `text` starts in the file: byte offset, 0-based line and column.
+    base: usize,
+    line: usize,
+    column: usize,
+}
+
+impl Snippet {
+    /// Longer labelled lines than this are cut to an excerpt.
+    const LONG_LINES: usize = 4096;
+    /// Bytes kept on each side of the labels in an excerpt.
+    const AROUND: usize = 160;
+
+    fn new(name: &str, text: &str, spans: impl IntoIterator<Item = miette::SourceSpan>) -> Self {
+        let whole = || Snippet {
+            name: name.to_string(),
+            text: text.to_string(),
+            base: 0,
+            line: 0,
+            column: 0,
+        };
+        let (lo, hi) = spans.into_iter().fold((usize::MAX, 0), |(lo, hi), s| {
+            (lo.min(s.offset()), hi.max(s.offset() + s.len()))
+        });
+        if lo == usize::MAX {
+            return whole();
+        }
+        let lo = floor_char_boundary(text, lo.min(text.len()));
+        let hi = ceil_char_boundary(text, hi.clamp(lo, text.len()));
+        let line_start = text[..lo].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
+        if line_end - line_start <= Self::LONG_LINES {
+            return whole();
+        }
+        let start = floor_char_boundary(text, lo.saturating_sub(Self::AROUND).max(line_start));
+        let end = ceil_char_boundary(text, (hi + Self::AROUND).min(line_end));
+        // Like miette's own columns for a whole text: bytes since the line start.
+        let (line, _) = line_column(text, start);
+        Snippet {
+            name: name.to_string(),
+            text: text[start..end].to_string(),
+            base: start,
+            line: line - 1,
+            column: start - line_start,
+        }
+    }
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let offset = span
+            .offset()
+            .checked_sub(self.base)
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = miette::SourceSpan::from((offset, span.len()));
+        let inner =
+            self.text
+                .as_str()
+                .read_span(&local, context_lines_before, context_lines_after)?;
+        let column = if inner.line() == 0 {
+            inner.column() + self.column
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            miette::SourceSpan::from((inner.span().offset() + self.base, inner.span().len())),
+            inner.line() + self.line,
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
 }
 
 /// Keeps a span inside its text so a renderer can never index out of range.

@@ -883,7 +883,8 @@ fn a_build_stopped_after_any_number_of_files_leaves_the_old_tree() {
 #[test]
 fn a_build_killed_at_random_moments_leaves_the_old_or_the_new_tree() {
     let scene = Scene::new();
-    // How long one build takes here, to spread the kills over it.
+    // How long one build takes here, to spread the kills over it and a
+    // little after it (some builds finish: then the tree must be the new one).
     scene.use_sources(NEW);
     let started = std::time::Instant::now();
     assert_eq!(
@@ -907,7 +908,7 @@ fn a_build_killed_at_random_moments_leaves_the_old_or_the_new_tree() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let delay = std::time::Duration::from_micros(seed % (full + full / 4));
+        let delay = std::time::Duration::from_micros(seed % (2 * full));
         let mut child = scene.build_command().spawn().expect("spawn");
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL
@@ -1171,4 +1172,33 @@ fn an_empty_or_comment_only_project_is_a_diagnostic_not_a_panic() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn a_report_on_a_very_long_line_shows_an_excerpt_with_the_true_position() {
+    // Regression: miette printed the whole line for each report, 2 MB per
+    // diagnostic on a million-element list.
+    let items = vec!["\"é\""; 300_000].join(",");
+    let text = format!(
+        "{PLATFORM}service api {{ image = \"nginx:1.27\"  command = [{items}, 7, \"x\"] }}\n"
+    );
+    let sources = SourceMap::from_strings("/nonexistent", &[("main.platform", &text)]);
+    let checked = platc::pipeline::check(&sources);
+    assert_eq!(checked.diagnostics.len(), 1, "{:?}", checked.diagnostics);
+    let mut out = Vec::new();
+    let format = platc::diagnostic::Format::Human {
+        color: false,
+        width: 100,
+    };
+    platc::diagnostic::report(&checked.diagnostics, &sources, format, &mut out).expect("in memory");
+    let human = String::from_utf8(out).expect("utf-8");
+    assert!(human.len() < 4000, "{} bytes of report", human.len());
+    // miette's columns count bytes from the line start.
+    let line = text.lines().nth(1).expect("line 2");
+    let column = line.find(", 7,").expect("the 7") + 3;
+    assert!(
+        human.contains(&format!("[main.platform:2:{column}]")),
+        "{human}"
+    );
+    assert!(human.contains("7, \"x\"] }"), "{human}");
 }

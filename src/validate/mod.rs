@@ -50,12 +50,19 @@ struct Item<'a> {
     base: Option<(&'a str, &'a Json)>,
 }
 
+/// What checking a run of items found.
+#[derive(Default)]
+struct Found<'a> {
+    diagnostics: Vec<Diagnostic>,
+    /// Plain objects as (fingerprint of the identity, item index, identity).
+    identities: Vec<(u64, usize, Identity<'a>)>,
+}
+
 /// Checks every rendered document; reports `duplicate-object` and `schema`.
 pub fn validate(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) {
     let patch_files = patch::patch_files(bundle);
     let mut items: Vec<Item<'_>> = bundle
         .documents()
-        .filter(|(file, _, document)| is_checked(file, document, &patch_files))
         .map(|(file, _, document)| Item {
             file,
             origin: document.origin,
@@ -74,34 +81,35 @@ pub fn validate(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) {
             Err(problem) => diagnostics.push(*problem),
         }
     }
-    diagnostics.extend(check_all(&items));
-    duplicates(&items, diagnostics);
+    let found = check_all(&items, &patch_files);
+    diagnostics.extend(found.diagnostics);
+    duplicates(&items, found.identities, diagnostics);
 }
 
 /// False for what is not a standalone object: kustomizations, Helm values
 /// and chart metadata, patches, JSON6902 operation lists.
-fn is_checked(file: &str, document: &Document, patch_files: &BTreeSet<String>) -> bool {
+fn is_checked(file: &str, value: &Json, patch_files: &BTreeSet<String>) -> bool {
     let base_name = file.rsplit('/').next().unwrap_or(file);
     let is_values = base_name.starts_with("values")
         && (base_name.ends_with(".yaml") || base_name.ends_with(".yml"));
-    document.value.is_object()
+    value.is_object()
         && !patch::is_kustomization_file(file)
         && !is_values
         && base_name != "Chart.yaml"
         && !patch_files.contains(file)
-        && document.value.get("$patch").is_none()
+        && value.get("$patch").is_none()
 }
 
 /// Checks every item, on all cores for large bundles; the output order is
 /// the item order whatever the thread timing.
-fn check_all(items: &[Item<'_>]) -> Vec<Diagnostic> {
+fn check_all<'a>(items: &[Item<'a>], patch_files: &BTreeSet<String>) -> Found<'a> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let chunks: Vec<&[Item<'_>]> = items.chunks(CHUNK).collect();
+    let chunks: Vec<&[Item<'a>]> = items.chunks(CHUNK).collect();
     if threads <= 1 || chunks.len() <= 1 {
-        return items.iter().flat_map(check_item).collect();
+        return check_chunk(items, 0, patch_files);
     }
     let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Found<'a>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(chunks.len()))
             .map(|_| {
                 scope.spawn(|| {
@@ -111,7 +119,7 @@ fn check_all(items: &[Item<'_>]) -> Vec<Diagnostic> {
                         let Some(chunk) = chunks.get(index) else {
                             break;
                         };
-                        out.push((index, chunk.iter().flat_map(check_item).collect::<Vec<_>>()));
+                        out.push((index, check_chunk(chunk, index * CHUNK, patch_files)));
                     }
                     out
                 })
@@ -127,9 +135,33 @@ fn check_all(items: &[Item<'_>]) -> Vec<Diagnostic> {
             .collect()
     });
     done.sort_by_key(|(index, _)| *index);
-    done.into_iter()
-        .flat_map(|(_, diagnostics)| diagnostics)
-        .collect()
+    let mut all = Found::default();
+    for (_, found) in done {
+        all.diagnostics.extend(found.diagnostics);
+        all.identities.extend(found.identities);
+    }
+    all
+}
+
+/// Checks `items` (the first has index `offset`) and records the identity
+/// of each plain object while its document is still in the cache.
+fn check_chunk<'a>(items: &[Item<'a>], offset: usize, patch_files: &BTreeSet<String>) -> Found<'a> {
+    let mut found = Found::default();
+    for (index, item) in items.iter().enumerate() {
+        let plain = item.base.is_none();
+        if plain && !is_checked(item.file, &item.value, patch_files) {
+            continue;
+        }
+        found.diagnostics.extend(check_item(item));
+        if let (true, Cow::Borrowed(value)) = (plain && !is_overlay(item.file), &item.value) {
+            if let Some(identity) = identity(value) {
+                found
+                    .identities
+                    .push((fingerprint(identity), offset + index, identity));
+            }
+        }
+    }
+    found
 }
 
 /// Schema and name problems of one document.
@@ -243,24 +275,26 @@ fn origin_label(origin: Option<Span>, label: &str) -> (Span, String) {
 type Identity<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 /// `duplicate-object`: two plain (non-overlay) objects with one identity.
-fn duplicates(items: &[Item<'_>], diagnostics: &mut Vec<Diagnostic>) {
-    // Sorting (identity, position) groups equal identities and keeps the
-    // earliest first; far cheaper than a map for ~60k objects.
-    let mut keyed: Vec<(Identity<'_>, usize)> = items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| item.base.is_none() && !is_overlay(item.file))
-        .filter_map(|(index, item)| identity(item.value.as_ref()).map(|id| (id, index)))
-        .collect();
-    keyed.sort_unstable();
-    let mut found: Vec<(usize, usize, Identity<'_>)> = Vec::new();
-    for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-        let (identity, first) = group[0];
-        found.extend(
-            group[1..]
-                .iter()
-                .map(|(_, later)| (*later, first, identity)),
-        );
+/// `identities` holds every plain object's; each later one equal to an
+/// earlier one is reported against the first.
+fn duplicates<'a>(
+    items: &[Item<'a>],
+    mut identities: Vec<(u64, usize, Identity<'a>)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    // Sorting fingerprints groups candidates without comparing strings,
+    // which matters for ~100k objects; equality is then checked for real.
+    identities.sort_unstable_by_key(|(fingerprint, index, _)| (*fingerprint, *index));
+    let mut found: Vec<(usize, usize, Identity<'a>)> = Vec::new();
+    for group in identities
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|g| g.len() > 1)
+    {
+        for (position, (_, later, identity)) in group.iter().enumerate() {
+            if let Some((_, first, _)) = group[..position].iter().find(|(_, _, i)| i == identity) {
+                found.push((*later, *first, *identity));
+            }
+        }
     }
     found.sort_unstable_by_key(|(later, _, _)| *later);
     for (later, first, (group, kind, namespace, name)) in found {
@@ -296,6 +330,18 @@ fn duplicates(items: &[Item<'_>], diagnostics: &mut Vec<Diagnostic>) {
             )),
         );
     }
+}
+
+/// FNV-1a of an identity's parts (0xff, never in UTF-8, separates them).
+fn fingerprint((group, kind, namespace, name): Identity<'_>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [group, kind, namespace, name] {
+        for byte in part.bytes().chain(std::iter::once(0xff)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 /// (group, kind, namespace, name) of a Kubernetes object with a name.
@@ -487,6 +533,55 @@ mod tests {
             .help
             .as_deref()
             .is_some_and(|h| h.contains("rename one of the declarations")));
+    }
+
+    #[test]
+    fn every_later_duplicate_is_reported_against_the_first() {
+        let diagnostics = run(vec![
+            ("a/service-api.yaml", service(), Some(span(10))),
+            ("b/service-api.yaml", service(), Some(span(20))),
+            ("c/service-api.yaml", service(), Some(span(30))),
+        ]);
+        let pairs: Vec<(Span, Span)> = diagnostics
+            .iter()
+            .map(|d| (d.primary.span, d.secondary[0].span))
+            .collect();
+        assert_eq!(pairs, vec![(span(20), span(10)), (span(30), span(10))]);
+    }
+
+    #[test]
+    fn parallel_checking_keeps_the_document_order() {
+        let mut files = Vec::new();
+        for i in 0..(3 * CHUNK + 7) {
+            let mut value = service();
+            value["metadata"]["name"] = json!(format!("svc-{i:04}"));
+            if i % 97 == 0 {
+                value["spec"]["portz"] = json!([]);
+            }
+            files.push((format!("apps/s/base/service-{i:04}.yaml"), value));
+        }
+        let mut bundle = Bundle::default();
+        for (path, value) in files {
+            bundle.add(path, value, Some(span(1)));
+        }
+        let items: Vec<Item<'_>> = bundle
+            .documents()
+            .map(|(file, _, d)| Item {
+                file,
+                origin: d.origin,
+                value: Cow::Borrowed(&d.value),
+                base: None,
+            })
+            .collect();
+        let none = BTreeSet::new();
+        let parallel = check_all(&items, &none);
+        let sequential = check_chunk(&items, 0, &none);
+        assert_eq!(
+            parallel.diagnostics.len(),
+            (0..3 * CHUNK + 7).filter(|i| i % 97 == 0).count()
+        );
+        assert_eq!(parallel.diagnostics, sequential.diagnostics);
+        assert_eq!(parallel.identities, sequential.identities);
     }
 
     #[test]
@@ -768,53 +863,6 @@ mod tests {
             times.push(start.elapsed());
             assert!(diagnostics.is_empty(), "{:?}", diagnostics.first());
         }
-        // PHASES-BEGIN
-        for _ in 0..3 {
-            let t = std::time::Instant::now();
-            let patch_files = patch::patch_files(&bundle);
-            let items: Vec<Item<'_>> = bundle
-                .documents()
-                .filter(|(f, _, d)| is_checked(f, d, &patch_files))
-                .map(|(file, _, d)| Item {
-                    file,
-                    origin: d.origin,
-                    value: Cow::Borrowed(&d.value),
-                    base: None,
-                })
-                .collect();
-            let t1 = t.elapsed();
-            let t = std::time::Instant::now();
-            let n = check_all(&items).len();
-            let t2 = t.elapsed();
-            let t = std::time::Instant::now();
-            let one: usize = items.iter().map(|i| check_item(i).len()).sum();
-            let t3 = t.elapsed();
-            let t = std::time::Instant::now();
-            let ids: Vec<_> = items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, item)| identity(item.value.as_ref()).map(|id| (id, i)))
-                .collect();
-            let ta = t.elapsed();
-            let t = std::time::Instant::now();
-            let ov = items.iter().filter(|i| !is_overlay(i.file)).count();
-            let tb = t.elapsed();
-            let t = std::time::Instant::now();
-            let mut sorted = ids.clone();
-            sorted.sort_unstable();
-            eprintln!(
-                "identity {ta:?}, overlay {tb:?} {ov}, sort {:?}",
-                t.elapsed()
-            );
-            let t = std::time::Instant::now();
-            let mut d = Vec::new();
-            duplicates(&items, &mut d);
-            eprintln!(
-                "items {t1:?}; check_all {t2:?} ({n}); sequential {t3:?} ({one}); duplicates {:?}",
-                t.elapsed()
-            );
-        }
-        // PHASES-END
         let cold = times.remove(0);
         times.sort();
         eprintln!(
