@@ -21,5 +21,6 @@ pub mod resolve;
 pub mod sarif;
 pub mod source;
 pub mod span;
+pub mod timings;
 pub mod validate;
 pub mod write;

@@ -11,6 +11,7 @@ use crate::ast::{self, Item, ValueKind};
 use crate::diagnostic::{sort_and_dedupe, Diagnostic};
 use crate::ir;
 use crate::source::{self, SourceMap};
+use crate::timings::phase;
 
 /// The result of checking a project.
 #[derive(Debug)]
@@ -39,12 +40,16 @@ pub fn check(sources: &SourceMap) -> Checked {
 
 /// `check`, with the `file()` assets read by `load` instead of from the disk.
 pub fn check_with(sources: &SourceMap, load: LoadAssets<'_>) -> Checked {
-    let (files, mut diagnostics) = crate::parse::parse_all(&sources.files);
-    let resolved = crate::resolve::resolve(&files, &mut diagnostics);
-    let assets = load(&asset_paths(sources, &files));
+    let (files, mut diagnostics) = phase("parse", || crate::parse::parse_all(&sources.files));
+    let resolved = phase("resolve", || {
+        crate::resolve::resolve(&files, &mut diagnostics)
+    });
+    let assets = phase("assets", || load(&asset_paths(sources, &files)));
     // Lowering runs even when resolution found problems, so one run reports
     // value problems too; declarations that failed to resolve are skipped.
-    let views = crate::lower::lower(&resolved, sources, &assets, &mut diagnostics);
+    let views = phase("lower", || {
+        crate::lower::lower(&resolved, sources, &assets, &mut diagnostics)
+    });
     sort_and_dedupe(&mut diagnostics);
     let views = if diagnostics.iter().any(Diagnostic::is_error) {
         BTreeMap::new()
@@ -163,9 +168,11 @@ pub fn compile_with(sources: &SourceMap, env: Option<&str>, load: LoadAssets<'_>
             view.envs.retain(|name, _| name == env);
         }
     }
-    let bundle = crate::render::render(&views);
+    let bundle = phase("render", || crate::render::render(&views));
     diagnostics.extend(crate::render::chart_diagnostics(&views));
-    crate::validate::validate(&bundle, &mut diagnostics);
+    phase("validate", || {
+        crate::validate::validate(&bundle, &mut diagnostics)
+    });
     sort_and_dedupe(&mut diagnostics);
     let failed = diagnostics.iter().any(Diagnostic::is_error);
     Compiled {

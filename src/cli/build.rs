@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use platc::diagnostic::{self, Code, Format};
 use platc::diff::Tree;
+use platc::timings::phase;
 use platc::write::{self, Action};
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
@@ -52,7 +53,7 @@ fn object_summary(
     let before = Tree::from_out_tree_only(old, wanted);
     let mut after = Tree::from(bundle);
     after.retain(wanted);
-    let changes = platc::diff::diff(&before, &after);
+    let changes = platc::diff::summary_diff(&before, &after);
     let mut text = platc::diff::format::summary(&changes, false);
     let covered = changes.paths();
     for (path, action) in &plan.actions {
@@ -75,14 +76,16 @@ pub(crate) fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
-    let sources = match platc::source::load(&args.path) {
+    let sources = match phase("read", || platc::source::load(&args.path)) {
         Ok(sources) => sources,
         Err(err) => {
             let _ = writeln!(stderr, "error[platc::io]: {err}");
             return EXIT_USAGE;
         }
     };
-    let compiled = platc::pipeline::compile_for(&sources, args.env.as_deref());
+    let compiled = phase("compile", || {
+        platc::pipeline::compile_for(&sources, args.env.as_deref())
+    });
     let human = Format::Human { color, width: 100 };
     if let Err(message) = &compiled.env_error {
         let _ = writeln!(stderr, "error[platc::unknown-env]: {message}");
@@ -95,7 +98,7 @@ pub(crate) fn run(
         return EXIT_FAILED;
     };
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.path));
-    let old = match write::read_out_tree(&out) {
+    let old = match phase("read out", || write::read_out_tree(&out)) {
         Ok(tree) => tree,
         Err(err) => {
             let _ = writeln!(
@@ -106,8 +109,10 @@ pub(crate) fn run(
             return EXIT_USAGE;
         }
     };
-    let plan = write::plan(bundle.encode(), &old, args.force);
-    let _ = stdout.write_all(object_summary(bundle, &old, &plan).as_bytes());
+    let encoded = phase("encode", || bundle.encode());
+    let plan = phase("plan", || write::plan(encoded, &old, args.force));
+    let summary = phase("summary", || object_summary(bundle, &old, &plan));
+    let _ = stdout.write_all(summary.as_bytes());
     let kept: Vec<_> = plan
         .actions
         .iter()
@@ -142,7 +147,7 @@ pub(crate) fn run(
         let _ = writeln!(stderr, "{}: up to date", out.display());
         return EXIT_OK;
     }
-    if let Err(err) = write::apply(&plan, &out) {
+    if let Err(err) = phase("write", || write::apply(&plan, &out)) {
         let _ = writeln!(
             stderr,
             "error[platc::io]: writing `{}` failed, nothing changed: {err}",

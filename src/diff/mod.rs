@@ -378,6 +378,16 @@ pub fn envs(old: &Tree, new: &Tree) -> BTreeSet<String> {
 
 /// The per-object semantic diff from `old` to `new`.
 pub fn diff(old: &Tree, new: &Tree) -> Changeset {
+    diff_with(old, new, true)
+}
+
+/// `diff` for a one-line-per-object summary: added and removed objects carry
+/// no `value` (redacting every object of a first build was most of its cost).
+pub fn summary_diff(old: &Tree, new: &Tree) -> Changeset {
+    diff_with(old, new, false)
+}
+
+fn diff_with(old: &Tree, new: &Tree, whole_values: bool) -> Changeset {
     let envs = envs(old, new);
     let old_objects = objects::collect(old, &envs);
     let new_objects = objects::collect(new, &envs);
@@ -427,10 +437,10 @@ pub fn diff(old: &Tree, new: &Tree) -> Changeset {
         changes.push(change);
     }
     for (id, before) in removed {
-        changes.push(whole(Change::Removed, id, before));
+        changes.push(whole(Change::Removed, id, before, whole_values));
     }
     for (id, after) in added {
-        changes.push(whole(Change::Added, id, after));
+        changes.push(whole(Change::Added, id, after, whole_values));
     }
     changes.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     Changeset { objects: changes }
@@ -479,11 +489,16 @@ fn changed(
     }
 }
 
-fn whole(change: Change, id: &objects::ObjectId, entry: &objects::Entry<'_>) -> ObjectChange {
+fn whole(
+    change: Change,
+    id: &objects::ObjectId,
+    entry: &objects::Entry<'_>,
+    with_value: bool,
+) -> ObjectChange {
     ObjectChange {
         change,
         path: entry.path.to_string(),
-        value: Some(redact::redact(&entry.value, &entry.context())),
+        value: with_value.then(|| redact::redact(&entry.value, &entry.context())),
         ..identity(id)
     }
 }

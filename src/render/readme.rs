@@ -58,7 +58,7 @@ struct SecretRow<'a> {
     keys: Vec<&'a str>,
 }
 
-pub(crate) fn render(base: &ir::Platform, tree: &Bundle, bundle: &mut Bundle) {
+pub(crate) fn render(base: &ir::Platform, bundle: &mut Bundle) {
     let settings = &base.settings;
     let (cluster, cluster_config, cluster_command) = match settings.cluster {
         ir::ClusterKind::K3d => (
@@ -74,7 +74,7 @@ pub(crate) fn render(base: &ir::Platform, tree: &Bundle, bundle: &mut Bundle) {
         ir::ClusterKind::None => ("none", None, String::new()),
     };
     let mut apps: BTreeMap<String, usize> = BTreeMap::new();
-    for path in tree.files.keys() {
+    for path in bundle.files.keys() {
         if let Some(rest) = path.strip_prefix("apps/") {
             if let Some((ns, file)) = rest.split_once("/base/") {
                 if file != "kustomization.yaml" {

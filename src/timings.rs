@@ -1,0 +1,28 @@
+//! Phase timings for `PLATC_TIMINGS=1`: one line per phase on stderr
+//! (`platc: parse 412.3 ms`). A developer aid for profiling, off by default;
+//! it never changes what is computed or written.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// True when `PLATC_TIMINGS` is set to anything but `0` or the empty string.
+pub fn enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| {
+        std::env::var_os("PLATC_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0")
+    })
+}
+
+/// Runs `work`, and when timings are on, prints how long it took.
+pub fn phase<T>(name: &str, work: impl FnOnce() -> T) -> T {
+    if !enabled() {
+        return work();
+    }
+    let start = Instant::now();
+    let out = work();
+    eprintln!(
+        "platc: {name:<12} {:>9.1} ms",
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    out
+}
