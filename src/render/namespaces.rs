@@ -8,10 +8,10 @@
 //! Network policy model. Each namespace platc creates gets `default-deny`
 //! (ingress and egress) and `allow-dns` (egress to kube-dns). Every other
 //! allowed flow is an *edge* from a caller to a callee on the callee's
-//! container ports; an edge becomes `allow-<caller>-to-<callee>` (egress, in
-//! the caller's namespace, selecting the caller's pods) and
-//! `allow-<callee>-from-<caller>` (ingress, in the callee's namespace), or one
-//! `allow-<x>-internal` when both ends are the same pods. An end that platc
+//! container ports. Each end platc manages gets one policy, `allow-<name>`
+//! in its namespace, selecting its pods: an ingress rule per caller and an
+//! egress rule per callee (`allow-<kafka>-brokers` for a Kafka cluster's
+//! brokers), so what a workload may talk to is one object. An end that platc
 //! does not manage (the API server, clients outside the cluster, an ingress
 //! controller or Prometheus that is not declared) gets no policy; the managed
 //! end names it as precisely as it can. Edges come from: `talks-to`; topic
@@ -307,6 +307,9 @@ enum Place {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Peer {
     key: String,
+    /// Added to `key` in the name of this end's policy when the pods are a
+    /// subset of a declaration's (`-brokers`, `-scrapers`).
+    suffix: &'static str,
     place: Place,
     /// The declaration the peer's policies come from.
     origin: Option<Span>,
@@ -316,6 +319,7 @@ impl Peer {
     fn pods(key: &str, namespace: &str, selector: Selector, origin: Span) -> Self {
         Peer {
             key: key.to_string(),
+            suffix: "",
             place: Place::Pods {
                 namespace: namespace.to_string(),
                 selector,
@@ -327,6 +331,7 @@ impl Peer {
     fn anywhere(key: &str) -> Self {
         Peer {
             key: key.to_string(),
+            suffix: "",
             place: Place::Anywhere,
             origin: None,
         }
@@ -335,6 +340,7 @@ impl Peer {
     fn any_namespace(key: &str, selector: Selector) -> Self {
         Peer {
             key: key.to_string(),
+            suffix: "",
             place: Place::AnyNamespace(selector),
             origin: None,
         }
@@ -360,7 +366,10 @@ impl Peer {
             ("strimzi.io/broker-role", "true".to_string()),
             ("strimzi.io/cluster", k.name.clone()),
         ]);
-        Peer::pods(&k.name, &k.namespace, selector, k.origin)
+        Peer {
+            suffix: "-brokers",
+            ..Peer::pods(&k.name, &k.namespace, selector, k.origin)
+        }
     }
 
     /// Every pod of a Kafka cluster (nodes and the entity operator).
@@ -461,9 +470,7 @@ fn network_policies(platform: &ir::Platform, out: &mut Vec<Object>) {
         policies.push(allow_dns(platform, ns));
     }
     let edges = edges(platform);
-    for ((caller, callee), ports) in &edges.0 {
-        policies.extend(edge_policies(platform, caller, callee, ports.as_ref()));
-    }
+    policies.extend(edge_policies(platform, &edges));
     for policy in unique_names(policies) {
         out.push(Object::new(policy.value, policy.origin));
     }
@@ -492,7 +499,10 @@ fn edges(platform: &ir::Platform) -> Edges {
     } else {
         prometheus
             .iter()
-            .map(|c| Peer::pods(&c.name, &c.namespace, scraper_pods(c), c.origin))
+            .map(|c| Peer {
+                suffix: "-scrapers",
+                ..Peer::pods(&c.name, &c.namespace, scraper_pods(c), c.origin)
+            })
             .collect()
     };
     let keda_peers: Vec<Peer> = if keda.is_empty() {
@@ -834,78 +844,73 @@ fn rule(direction: &str, peer: &Peer, ports: Option<&BTreeSet<PortRange>>) -> Js
     Json::Object(rule)
 }
 
-/// The egress side (caller's namespace) and the ingress side (callee's
-/// namespace) of one edge, or one internal policy when both are the same.
-fn edge_policies(
-    platform: &ir::Platform,
-    caller: &Peer,
-    callee: &Peer,
-    ports: Option<&BTreeSet<PortRange>>,
-) -> Vec<Policy> {
-    let mut out = Vec::new();
-    let origin = |peer: &Peer| peer.origin.unwrap_or(platform.settings.origin);
-    if caller == callee {
-        if let Place::Pods {
+/// The policy of one group of pods platc manages: every flow into it
+/// (ingress rules, one per caller) and out of it (egress rules, one per
+/// callee), so a reviewer reads what a workload may talk to in one object.
+struct Side {
+    ingress: Vec<Json>,
+    egress: Vec<Json>,
+}
+
+/// One policy per managed end of the edges (`allow-<key>` in its
+/// namespace), rules in edge order.
+fn edge_policies(platform: &ir::Platform, edges: &Edges) -> Vec<Policy> {
+    let mut sides: BTreeMap<&Peer, Side> = BTreeMap::new();
+    for ((caller, callee), ports) in &edges.0 {
+        if matches!(caller.place, Place::Pods { .. }) {
+            sides
+                .entry(caller)
+                .or_insert_with(|| Side {
+                    ingress: Vec::new(),
+                    egress: Vec::new(),
+                })
+                .egress
+                .push(rule("to", callee, ports.as_ref()));
+        }
+        if matches!(callee.place, Place::Pods { .. }) {
+            sides
+                .entry(callee)
+                .or_insert_with(|| Side {
+                    ingress: Vec::new(),
+                    egress: Vec::new(),
+                })
+                .ingress
+                .push(rule("from", caller, ports.as_ref()));
+        }
+    }
+    let mut out = Vec::with_capacity(sides.len());
+    for (peer, side) in sides {
+        let Place::Pods {
             namespace,
             selector,
-        } = &caller.place
-        {
-            let spec = json!({
-                "podSelector": selector.json(),
-                "policyTypes": ["Ingress", "Egress"],
-                "ingress": [rule("from", caller, ports)],
-                "egress": [rule("to", callee, ports)],
-            });
-            let name = format!("allow-{}-internal", caller.key);
-            out.push(policy(
-                platform,
-                namespace,
-                &name,
-                &caller.key,
-                spec,
-                origin(caller),
-            ));
+        } = &peer.place
+        else {
+            continue;
+        };
+        let mut spec = Map::new();
+        spec.insert("podSelector".into(), selector.json());
+        let mut types = Vec::new();
+        if !side.ingress.is_empty() {
+            types.push(json!("Ingress"));
         }
-        return out;
-    }
-    if let Place::Pods {
-        namespace,
-        selector,
-    } = &caller.place
-    {
-        let spec = json!({
-            "podSelector": selector.json(),
-            "policyTypes": ["Egress"],
-            "egress": [rule("to", callee, ports)],
-        });
-        let name = format!("allow-{}-to-{}", caller.key, callee.key);
+        if !side.egress.is_empty() {
+            types.push(json!("Egress"));
+        }
+        spec.insert("policyTypes".into(), Json::Array(types));
+        if !side.ingress.is_empty() {
+            spec.insert("ingress".into(), Json::Array(side.ingress));
+        }
+        if !side.egress.is_empty() {
+            spec.insert("egress".into(), Json::Array(side.egress));
+        }
+        let name = format!("allow-{}{}", peer.key, peer.suffix);
         out.push(policy(
             platform,
             namespace,
             &name,
-            &caller.key,
-            spec,
-            origin(caller),
-        ));
-    }
-    if let Place::Pods {
-        namespace,
-        selector,
-    } = &callee.place
-    {
-        let spec = json!({
-            "podSelector": selector.json(),
-            "policyTypes": ["Ingress"],
-            "ingress": [rule("from", caller, ports)],
-        });
-        let name = format!("allow-{}-from-{}", callee.key, caller.key);
-        out.push(policy(
-            platform,
-            namespace,
-            &name,
-            &callee.key,
-            spec,
-            origin(callee),
+            &peer.key,
+            Json::Object(spec),
+            peer.origin.unwrap_or(platform.settings.origin),
         ));
     }
     out
@@ -969,10 +974,53 @@ mod tests {
     use crate::render::bundle::to_yaml;
 
     fn render_all(source: &str) -> Vec<Object> {
+        render_view(source).0
+    }
+
+    fn render_view(source: &str) -> (Vec<Object>, ir::Platform) {
         let platform = crate::render::test_view(source);
         let mut out = Vec::new();
         render(&platform, &mut out);
-        out
+        (out, platform)
+    }
+
+    /// The rule of the flow between `owner` (whose policy `allow-<owner>`
+    /// in `ns` holds it) and the peer keyed `other`, as a one-rule policy
+    /// (`spec.podSelector` and `spec.<direction>[0]`), after checking the
+    /// rendered policy holds exactly the rule the edge model gives.
+    fn flow(
+        view: &ir::Platform,
+        objects: &[Object],
+        ns: &str,
+        owner: &str,
+        direction: &str,
+        other: &str,
+    ) -> Json {
+        let edges = edges(view);
+        let found = edges.0.iter().find_map(|((caller, callee), ports)| {
+            let (mine, theirs, word) = match direction {
+                "egress" => (caller, callee, "to"),
+                _ => (callee, caller, "from"),
+            };
+            let here = matches!(&mine.place, Place::Pods { namespace, .. } if namespace == ns);
+            (here && mine.key == owner && theirs.key == other)
+                .then(|| (mine, rule(word, theirs, ports.as_ref())))
+        });
+        let Some((mine, expected)) = found else {
+            panic!("no {direction} flow between {owner} and {other} in {ns}")
+        };
+        let name = format!("allow-{}{}", mine.key, mine.suffix);
+        let policy = find(objects, "NetworkPolicy", Some(ns), &name);
+        let rules = policy["spec"][direction].as_array().expect("rules");
+        assert!(
+            rules.contains(&expected),
+            "{name} lacks {expected} in {rules:#?}"
+        );
+        json!({ "spec": {
+            "podSelector": policy["spec"]["podSelector"],
+            "policyTypes": policy["spec"]["policyTypes"],
+            direction: [expected],
+        }})
     }
 
     fn yaml(objects: &[Object]) -> String {
@@ -1110,18 +1158,13 @@ topic orders {
 
     #[test]
     fn talks_to_opens_both_sides_on_the_callee_ports_only() {
-        let objects = render_all(PLATFORM);
-        let egress = find(
-            &objects,
-            "NetworkPolicy",
-            Some("web"),
-            "allow-frontend-to-api",
-        );
+        let (objects, view) = render_view(PLATFORM);
+        let egress = flow(&view, &objects, "web", "frontend", "egress", "api");
         assert_eq!(
             egress["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
             "frontend"
         );
-        assert_eq!(egress["spec"]["policyTypes"], json!(["Egress"]));
+        assert_eq!(egress["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
         let to = &egress["spec"]["egress"][0];
         assert_eq!(
             to["to"][0]["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
@@ -1131,13 +1174,8 @@ topic orders {
             to["ports"],
             json!([{ "protocol": "TCP", "port": 9000 }, { "protocol": "TCP", "port": 9001 }])
         );
-        let ingress = find(
-            &objects,
-            "NetworkPolicy",
-            Some("backend"),
-            "allow-api-from-frontend",
-        );
-        assert_eq!(ingress["spec"]["policyTypes"], json!(["Ingress"]));
+        let ingress = flow(&view, &objects, "backend", "api", "ingress", "frontend");
+        assert_eq!(ingress["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
         let from = &ingress["spec"]["ingress"][0]["from"][0];
         assert_eq!(
             from["podSelector"]["matchLabels"]["app.kubernetes.io/name"],
@@ -1151,8 +1189,8 @@ topic orders {
 
     #[test]
     fn chart_callee_is_selected_by_release_on_its_container_port() {
-        let objects = render_all(PLATFORM);
-        let ingress = find(&objects, "NetworkPolicy", Some("db"), "allow-pg-from-api");
+        let (objects, view) = render_view(PLATFORM);
+        let ingress = flow(&view, &objects, "db", "pg", "ingress", "api");
         assert_eq!(
             ingress["spec"]["podSelector"]["matchLabels"],
             json!({ "app.kubernetes.io/instance": "pg" })
@@ -1161,53 +1199,28 @@ topic orders {
             ingress["spec"]["ingress"][0]["ports"],
             json!([{ "protocol": "TCP", "port": 5432 }])
         );
-        find(
-            &objects,
-            "NetworkPolicy",
-            Some("backend"),
-            "allow-api-to-pg",
-        );
-        find(&objects, "NetworkPolicy", Some("db"), "allow-pg-internal");
+        flow(&view, &objects, "backend", "api", "egress", "pg");
+        flow(&view, &objects, "db", "pg", "ingress", "pg");
     }
 
     #[test]
     fn ingress_comes_from_the_controller_and_metrics_from_prometheus() {
-        let objects = render_all(PLATFORM);
-        let from_traefik = find(
-            &objects,
-            "NetworkPolicy",
-            Some("web"),
-            "allow-frontend-from-traefik",
-        );
+        let (objects, view) = render_view(PLATFORM);
+        let from_traefik = flow(&view, &objects, "web", "frontend", "ingress", "traefik");
         let from = &from_traefik["spec"]["ingress"][0];
         assert_eq!(
             from["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"],
             "traefik-traefik"
         );
         assert_eq!(from["ports"], json!([{ "protocol": "TCP", "port": 8080 }]));
-        find(
-            &objects,
-            "NetworkPolicy",
-            Some("traefik"),
-            "allow-traefik-to-frontend",
-        );
-        let outside = find(
-            &objects,
-            "NetworkPolicy",
-            Some("traefik"),
-            "allow-traefik-from-anywhere",
-        );
+        flow(&view, &objects, "traefik", "traefik", "egress", "frontend");
+        let outside = flow(&view, &objects, "traefik", "traefik", "ingress", "anywhere");
         assert!(outside["spec"]["ingress"][0].get("from").is_none());
         assert_eq!(
             outside["spec"]["ingress"][0]["ports"],
             json!([{ "protocol": "TCP", "port": 8000 }, { "protocol": "TCP", "port": 8443 }])
         );
-        let scrape = find(
-            &objects,
-            "NetworkPolicy",
-            Some("backend"),
-            "allow-api-from-kps",
-        );
+        let scrape = flow(&view, &objects, "backend", "api", "ingress", "kps");
         let from = &scrape["spec"]["ingress"][0];
         assert_eq!(
             from["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/instance"],
@@ -1218,60 +1231,44 @@ topic orders {
 
     #[test]
     fn kafka_clients_brokers_and_operator() {
-        let objects = render_all(PLATFORM);
-        let publish = find(
-            &objects,
-            "NetworkPolicy",
-            Some("backend"),
-            "allow-api-to-events",
-        );
+        let (objects, view) = render_view(PLATFORM);
+        let publish = flow(&view, &objects, "backend", "api", "egress", "events");
         assert_eq!(
             publish["spec"]["egress"][0]["to"][0]["podSelector"]["matchLabels"],
             json!({ "strimzi.io/broker-role": "true", "strimzi.io/cluster": "events" })
         );
-        find(
-            &objects,
-            "NetworkPolicy",
-            Some("kafka"),
-            "allow-events-from-api",
-        );
-        let internal = find(
-            &objects,
-            "NetworkPolicy",
-            Some("kafka"),
-            "allow-events-internal",
-        );
+        flow(&view, &objects, "kafka", "events", "ingress", "api");
+        let internal = flow(&view, &objects, "kafka", "events", "ingress", "events");
         assert_eq!(
             internal["spec"]["ingress"][0]["ports"],
             json!([{ "protocol": "TCP", "port": 9090, "endPort": 9093 }])
         );
-        let operator = find(
-            &objects,
-            "NetworkPolicy",
-            Some("kafka"),
-            "allow-strimzi-to-events",
-        );
+        let operator = flow(&view, &objects, "kafka", "strimzi", "egress", "events");
         assert_eq!(
             operator["spec"]["podSelector"]["matchLabels"],
             json!({ "strimzi.io/kind": "cluster-operator" })
         );
-        find(
+        flow(
+            &view,
             &objects,
-            "NetworkPolicy",
-            Some("kafka"),
-            "allow-strimzi-to-kube-apiserver",
+            "kafka",
+            "strimzi",
+            "egress",
+            "kube-apiserver",
         );
-        find(
+        flow(
+            &view,
             &objects,
-            "NetworkPolicy",
-            Some("kafka"),
-            "allow-events-entity-operator-to-kube-apiserver",
+            "kafka",
+            "events-entity-operator",
+            "egress",
+            "kube-apiserver",
         );
     }
 
     #[test]
     fn undeclared_controller_and_prometheus_fall_back_to_any_namespace() {
-        let objects = render_all(
+        let (objects, view) = render_view(
             r#"
 platform solo {
   repo = "https://git.example.com/solo.git"
@@ -1284,12 +1281,7 @@ service web {
 }
 "#,
         );
-        let from = find(
-            &objects,
-            "NetworkPolicy",
-            Some("solo"),
-            "allow-web-from-ingress",
-        );
+        let from = flow(&view, &objects, "solo", "web", "ingress", "ingress");
         assert_eq!(
             from["spec"]["ingress"][0]["from"][0],
             json!({ "namespaceSelector": {} })
@@ -1298,12 +1290,7 @@ service web {
             from["spec"]["ingress"][0]["ports"],
             json!([{ "protocol": "TCP", "port": 8080 }])
         );
-        let scrape = find(
-            &objects,
-            "NetworkPolicy",
-            Some("solo"),
-            "allow-web-from-prometheus",
-        );
+        let scrape = flow(&view, &objects, "solo", "web", "ingress", "prometheus");
         assert_eq!(
             scrape["spec"]["ingress"][0]["ports"],
             json!([{ "protocol": "TCP", "port": 9090 }])
@@ -1394,65 +1381,44 @@ datasource api {
 
     #[test]
     fn derived_flows_datasources_keda_rbac_and_chart_metrics() {
-        let objects = render_all(DERIVED);
-        let to_prom = find(
-            &objects,
-            "NetworkPolicy",
-            Some("monitoring"),
-            "allow-grafana-to-prom",
-        );
+        let (objects, view) = render_view(DERIVED);
+        let to_prom = flow(&view, &objects, "monitoring", "grafana", "egress", "prom");
         assert_eq!(
             to_prom["spec"]["egress"][0]["ports"],
             json!([{ "protocol": "TCP", "port": 9090 }])
         );
-        find(
-            &objects,
-            "NetworkPolicy",
-            Some("monitoring"),
-            "allow-prom-from-grafana",
-        );
-        let to_api = find(
-            &objects,
-            "NetworkPolicy",
-            Some("apps"),
-            "allow-api-from-grafana",
-        );
+        flow(&view, &objects, "monitoring", "prom", "ingress", "grafana");
+        let to_api = flow(&view, &objects, "apps", "api", "ingress", "grafana");
         assert_eq!(
             to_api["spec"]["ingress"][0]["ports"],
             json!([{ "protocol": "TCP", "port": 8080 }])
         );
-        let keda = find(
-            &objects,
-            "NetworkPolicy",
-            Some("kafka"),
-            "allow-bus-from-keda",
-        );
+        let keda = flow(&view, &objects, "kafka", "bus", "ingress", "keda");
         assert_eq!(
             keda["spec"]["ingress"][0]["from"][0]["podSelector"],
             json!({ "matchLabels": { "app.kubernetes.io/instance": "keda" } })
         );
-        find(
-            &objects,
-            "NetworkPolicy",
-            Some("kafka"),
-            "allow-bus-from-worker",
-        );
+        flow(&view, &objects, "kafka", "bus", "ingress", "worker");
         // Undeclared Strimzi operator: its usual labels, in any namespace.
-        let operator = find(
+        let operator = flow(
+            &view,
             &objects,
-            "NetworkPolicy",
-            Some("kafka"),
-            "allow-bus-from-strimzi-operator",
+            "kafka",
+            "bus",
+            "ingress",
+            "strimzi-operator",
         );
         assert_eq!(
             operator["spec"]["ingress"][0]["from"][0],
             json!({ "namespaceSelector": {}, "podSelector": { "matchLabels": { "strimzi.io/kind": "cluster-operator" } } })
         );
-        let api = find(
+        let api = flow(
+            &view,
             &objects,
-            "NetworkPolicy",
-            Some("apps"),
-            "allow-worker-to-kube-apiserver",
+            "apps",
+            "worker",
+            "egress",
+            "kube-apiserver",
         );
         assert_eq!(
             api["spec"]["egress"][0],
@@ -1461,39 +1427,19 @@ datasource api {
         assert!(objects
             .iter()
             .all(|o| o.name() != "allow-api-to-kube-apiserver"));
-        let scrape = find(
-            &objects,
-            "NetworkPolicy",
-            Some("storage"),
-            "allow-minio-from-prom",
-        );
+        let scrape = flow(&view, &objects, "storage", "minio", "ingress", "prom");
         assert!(scrape["spec"]["ingress"][0].get("ports").is_none());
         assert_eq!(
             scrape["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"],
             json!({ "app.kubernetes.io/instance": "prom", "app.kubernetes.io/name": "prometheus" })
         );
-        let web = find(
-            &objects,
-            "NetworkPolicy",
-            Some("storage"),
-            "allow-minio-from-ingress",
-        );
+        let web = flow(&view, &objects, "storage", "minio", "ingress", "ingress");
         assert_eq!(
             web["spec"]["ingress"][0]["ports"],
             json!([{ "protocol": "TCP", "port": 9000 }])
         );
-        find(
-            &objects,
-            "NetworkPolicy",
-            Some("monitoring"),
-            "allow-prom-to-nodes",
-        );
-        find(
-            &objects,
-            "NetworkPolicy",
-            Some("keda"),
-            "allow-keda-from-kube-apiserver",
-        );
+        flow(&view, &objects, "monitoring", "prom", "egress", "nodes");
+        flow(&view, &objects, "keda", "keda", "ingress", "kube-apiserver");
     }
 
     #[test]
