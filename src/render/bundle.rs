@@ -69,10 +69,14 @@ impl Bundle {
 
     /// Every file encoded, by path.
     pub fn encode(&self) -> BTreeMap<String, String> {
-        self.files
-            .iter()
-            .map(|(path, content)| (path.clone(), encode(content)))
-            .collect()
+        use rayon::prelude::*;
+        let files: Vec<(&String, &FileContent)> = self.files.iter().collect();
+        let encoded: Vec<(String, String)> = files
+            .par_iter()
+            .map(|(path, content)| ((*path).clone(), encode(content)))
+            .collect();
+        // Already in key order: the map is built without re-sorting.
+        encoded.into_iter().collect()
     }
 
     /// Every document with its file path and index in the file.

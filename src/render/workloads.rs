@@ -52,20 +52,30 @@ const TMP_VOLUME: &str = "tmp";
 const TMP_VOLUME_ALT: &str = "tmp-scratch";
 
 /// Renders every workload of `platform` into `out`.
+/// Workloads are independent: they render on all cores, and the objects are
+/// collected in workload order whatever the thread timing.
 pub(crate) fn render(platform: &ir::Platform, out: &mut Vec<Object>) {
+    use rayon::prelude::*;
     let monitoring = Monitoring::of(platform);
-    for workload in platform.workloads.values() {
-        let cx = Cx {
-            platform,
-            w: workload,
-        };
-        let automount = cx.automount();
-        out.push(cx.object(service_account(automount), &workload.name, None));
-        match &workload.kind {
-            WorkloadKind::Service => render_service(&cx, &monitoring, automount, out),
-            WorkloadKind::Job(spec) => render_job(&cx, spec, automount, out),
-        }
-    }
+    let workloads: Vec<&ir::Workload> = platform.workloads.values().collect();
+    let rendered: Vec<Vec<Object>> = workloads
+        .par_iter()
+        .map(|workload| {
+            let mut out = Vec::new();
+            let cx = Cx {
+                platform,
+                w: workload,
+            };
+            let automount = cx.automount();
+            out.push(cx.object(service_account(automount), &workload.name, None));
+            match &workload.kind {
+                WorkloadKind::Service => render_service(&cx, &monitoring, automount, &mut out),
+                WorkloadKind::Job(spec) => render_job(&cx, spec, automount, &mut out),
+            }
+            out
+        })
+        .collect();
+    out.extend(rendered.into_iter().flatten());
 }
 
 /// Platform-wide facts about the declared Prometheus charts.

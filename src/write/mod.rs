@@ -28,20 +28,27 @@ pub struct OutTree {
 /// # Errors
 /// When a file cannot be read.
 pub fn read_out_tree(dir: &Path) -> io::Result<OutTree> {
+    use rayon::prelude::*;
     let mut tree = OutTree::default();
     if !dir.exists() {
         return Ok(tree);
     }
+    let mut paths = Vec::new();
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
     {
         let entry = entry.map_err(io::Error::other)?;
-        if !entry.file_type().is_file() {
-            continue;
+        if entry.file_type().is_file() {
+            paths.push((relative(dir, entry.path()), entry.into_path()));
         }
-        let rel = relative(dir, entry.path());
-        let bytes = std::fs::read(entry.path())?;
+    }
+    // Reading tens of thousands of small files: on all cores.
+    let read: Vec<(String, Vec<u8>)> = paths
+        .into_par_iter()
+        .map(|(rel, path)| std::fs::read(&path).map(|bytes| (rel, bytes)))
+        .collect::<io::Result<_>>()?;
+    for (rel, bytes) in read {
         if rel == MANIFEST_FILE {
             tree.manifest = Manifest::parse(&String::from_utf8_lossy(&bytes));
         } else {
@@ -205,33 +212,45 @@ fn is_plain_relative(path: &str) -> bool {
 }
 
 fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     std::fs::create_dir_all(staging)?;
+    let dirs: BTreeSet<&str> = plan
+        .generated
+        .keys()
+        .chain(&plan.kept)
+        .filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect();
+    for dir in dirs {
+        std::fs::create_dir_all(staging.join(dir))?;
+    }
     let fault = fault_after();
-    let mut written = 0usize;
+    let written = AtomicUsize::new(0);
+    // Files are independent: written on all cores; the manifest is built
+    // from the hashes in path order afterwards.
+    let files: Vec<(&String, &String)> = plan.generated.iter().collect();
+    let hashes: Vec<String> = files
+        .par_iter()
+        .map(|(path, text)| {
+            let target = staging.join(path);
+            let unchanged = !plan.actions.contains_key(*path);
+            if unchanged && std::fs::hard_link(out.join(path), &target).is_ok() {
+                // Same bytes: keep the old inode and modification time.
+            } else {
+                std::fs::write(&target, text)?;
+            }
+            if fault.is_some_and(|n| written.fetch_add(1, Ordering::SeqCst) + 1 >= n) {
+                std::process::exit(97);
+            }
+            Ok(sha256(text.as_bytes()))
+        })
+        .collect::<io::Result<_>>()?;
     let mut manifest = Manifest::default();
-    for (path, text) in &plan.generated {
-        let target = staging.join(path);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        let old = out.join(path);
-        let unchanged = !plan.actions.contains_key(path);
-        if unchanged && std::fs::hard_link(&old, &target).is_ok() {
-            // Same bytes: keep the old inode and modification time.
-        } else {
-            std::fs::write(&target, text)?;
-        }
-        manifest.files.insert(path.clone(), sha256(text.as_bytes()));
-        written += 1;
-        if fault == Some(written) {
-            std::process::exit(97);
-        }
+    for ((path, _), hash) in files.into_iter().zip(hashes) {
+        manifest.files.insert(path.clone(), hash);
     }
     for path in &plan.kept {
         let target = staging.join(path);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
         let old = out.join(path);
         if std::fs::hard_link(&old, &target).is_err() {
             std::fs::copy(&old, &target)?;
@@ -242,6 +261,21 @@ fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
     }
     std::fs::write(staging.join(MANIFEST_FILE), manifest.render())?;
     Ok(())
+}
+
+/// Removes a directory tree, its files on all cores (the old output tree
+/// holds tens of thousands of them at large platforms).
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    use rayon::prelude::*;
+    let files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    files.par_iter().try_for_each(std::fs::remove_file)?;
+    std::fs::remove_dir_all(dir)
 }
 
 /// Removes staging directories that a killed run left behind.
@@ -262,7 +296,7 @@ fn swap(staging: &Path, out: &Path) -> io::Result<()> {
     if out.exists() {
         renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).map_err(io::Error::from)?;
         // `staging` now holds the old tree.
-        std::fs::remove_dir_all(staging)
+        remove_tree(staging)
     } else {
         std::fs::rename(staging, out)
     }
