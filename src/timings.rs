@@ -20,6 +20,7 @@ pub fn phase<T>(name: &str, work: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let out = work();
+    #[allow(clippy::print_stderr)] // the point of the module: a report on stderr
     eprintln!(
         "platc: {name:<12} {:>9.1} ms",
         start.elapsed().as_secs_f64() * 1e3
