@@ -2,6 +2,7 @@
 //! (`platc: parse 412.3 ms`). A developer aid for profiling, off by default;
 //! it never changes what is computed or written.
 
+use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -20,8 +21,8 @@ pub fn phase<T>(name: &str, work: impl FnOnce() -> T) -> T {
     }
     let start = Instant::now();
     let out = work();
-    #[allow(clippy::print_stderr)] // the point of the module: a report on stderr
-    eprintln!(
+    let _ = writeln!(
+        std::io::stderr(),
         "platc: {name:<12} {:>9.1} ms",
         start.elapsed().as_secs_f64() * 1e3
     );
