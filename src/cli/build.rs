@@ -1,7 +1,7 @@
 //! `platc build`: check, render, validate, show the change summary, then
 //! write atomically (or, with `--check`, fail when the tree would change).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -31,9 +31,16 @@ pub(crate) fn default_out(path: &Path) -> PathBuf {
     }
 }
 
+/// Above this many changed files, the summary counts files per directory
+/// instead of naming every object: a first build of a large platform would
+/// print tens of thousands of lines nobody reads, and diffing them was a
+/// tenth of the build. `platc diff` still names every object.
+const OBJECT_SUMMARY_LIMIT: usize = 1000;
+
 /// What the write changes, one line per object (`~ apps/shop Deployment/api (prod)`,
 /// as `platc diff` reports it), then `~ path` for any changed file that no
 /// object change accounts for. Only the files the plan changes are compared.
+/// Large changes: `directory_summary`.
 fn object_summary(
     bundle: platc::render::Bundle,
     old: &write::OutTree,
@@ -45,6 +52,12 @@ fn object_summary(
         .filter(|(_, a)| matches!(a, Action::Create | Action::Update | Action::Delete))
         .map(|(path, _)| path.as_str())
         .collect();
+    if changed.len() > OBJECT_SUMMARY_LIMIT {
+        // Freeing tens of thousands of objects takes a while: on another
+        // thread, while the tree is written.
+        std::thread::spawn(move || drop(bundle));
+        return directory_summary(plan);
+    }
     // Kustomizations name the targets of overlay patches.
     let wanted = |path: &str| {
         changed.contains(path)
@@ -67,6 +80,32 @@ fn object_summary(
             text.push_str(&format!("{mark} {path}\n"));
         }
     }
+    text
+}
+
+/// `+12 ~3 -1 apps/shop/base`: created, updated and deleted files per
+/// directory, then how to see every object.
+fn directory_summary(plan: &write::Plan) -> String {
+    let mut dirs: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    for (path, action) in &plan.actions {
+        let slot = match action {
+            Action::Create => 0,
+            Action::Update => 1,
+            Action::Delete => 2,
+            Action::KeepEdited | Action::KeepForeign => continue,
+        };
+        let dir = path.rsplit_once('/').map_or(".", |(dir, _)| dir);
+        dirs.entry(dir).or_default()[slot] += 1;
+    }
+    let mut text = String::new();
+    for (dir, [created, updated, deleted]) in &dirs {
+        text.push_str(&format!("+{created} ~{updated} -{deleted} {dir}/\n"));
+    }
+    let files: usize = dirs.values().flatten().sum();
+    text.push_str(&format!(
+        "{files} files in {} directories; `platc diff` before a build names every object\n",
+        dirs.len()
+    ));
     text
 }
 
@@ -161,4 +200,28 @@ pub(crate) fn run(
         let _ = writeln!(stderr, "{}: up to date", out.display());
     }
     EXIT_OK
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::*;
+
+    #[test]
+    fn a_large_change_is_summarised_per_directory() {
+        let mut plan = write::Plan::default();
+        for i in 0..3 {
+            plan.actions
+                .insert(format!("apps/a/base/x-{i}.yaml"), Action::Create);
+        }
+        plan.actions
+            .insert("apps/b/base/y.yaml".into(), Action::Update);
+        plan.actions.insert("README.md".into(), Action::Delete);
+        plan.actions
+            .insert("apps/b/base/edited.yaml".into(), Action::KeepEdited);
+        assert_eq!(
+            directory_summary(&plan),
+            "+0 ~0 -1 ./\n+3 ~0 -0 apps/a/base/\n+0 ~1 -0 apps/b/base/\n\
+             5 files in 3 directories; `platc diff` before a build names every object\n"
+        );
+    }
 }
