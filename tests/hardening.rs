@@ -286,6 +286,26 @@ fn million_element_list_is_handled_and_its_errors_are_capped() {
 }
 
 #[test]
+fn million_element_valid_list_goes_through_the_whole_pipeline() {
+    // The same size as above, but valid: parsed, lowered, rendered, validated
+    // and written (a 1,000,000-argument command), not refused and not a crash.
+    let items = vec!["\"a\""; 1_000_000].join(",");
+    let text = format!(
+        "{PLATFORM}service api {{ namespace = shop  image = \"nginx:1.27\"  command = [{items}] }}\n"
+    );
+    let dir = project(&[("list.platform", &text)]);
+    let out = dir.path().join("out");
+    let run = build(dir.path(), &out);
+    assert_eq!(run.code, 0, "{}", tail(&run.stderr));
+    let deployment = std::fs::read_to_string(out.join("apps/shop/base/deployment-api.yaml"))
+        .expect("the deployment is written");
+    assert_eq!(
+        deployment.lines().filter(|l| l.trim() == "- a").count(),
+        1_000_000
+    );
+}
+
+#[test]
 fn non_utf8_source_names_the_file_and_the_byte_offset() {
     let dir = project(&[("a.platform", PLATFORM)]);
     let mut bytes = b"# caf".to_vec();
@@ -327,6 +347,15 @@ fn symlink_loops_are_an_io_error_naming_the_file() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("loop-a.platform"), "{}", run.stderr);
     assert!(run.stderr.contains("symbolic links"), "{}", run.stderr);
+    // The same loop named by `file()`: a diagnostic at the call.
+    let dir = project(&[("a.platform", &resource_with_file("loop-a.yaml"))]);
+    symlink("loop-b.yaml", dir.path().join("loop-a.yaml")).expect("symlink");
+    symlink("loop-a.yaml", dir.path().join("loop-b.yaml")).expect("symlink");
+    let run = validate(dir.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("platc::io"), "{}", run.stderr);
+    assert!(run.stderr.contains("loop-a.yaml"), "{}", run.stderr);
+    assert!(run.stderr.contains("symbolic links"), "{}", run.stderr);
 }
 
 #[cfg(unix)]
@@ -354,6 +383,38 @@ fn dangling_symlink_is_an_io_error_naming_the_file() {
     assert!(run.stderr.contains("gone.platform"), "{}", run.stderr);
 }
 
+/// `platc ARGS` as a user the mode bits apply to. When this process reads
+/// mode-000 files anyway (root, `CAP_DAC_OVERRIDE`), the child runs as
+/// `nobody` (65534), so the permission errors below are real ones for root
+/// too; `dir` is opened up (0755) so that user can reach the project.
+#[cfg(unix)]
+fn platc_unprivileged(dir: &Path, probe: &Path, args: &[&OsStr]) -> Run {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_platc"));
+    command
+        .args(args)
+        .stdin(Stdio::null())
+        .env_remove("PLATC_FAULT_AFTER");
+    if std::fs::read(probe).is_ok() {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        command.uid(65534).gid(65534).current_dir("/");
+    }
+    let output = command.output().expect("platc runs (as nobody when root)");
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        matches!(run.code, 0..=2) && !run.stderr.contains("panicked"),
+        "platc crashed (exit {}):\n{}",
+        run.code,
+        tail(&run.stderr)
+    );
+    run
+}
+
 #[cfg(unix)]
 #[test]
 fn unreadable_file_is_an_io_error_naming_the_file() {
@@ -364,16 +425,63 @@ fn unreadable_file_is_an_io_error_naming_the_file() {
     ]);
     let file = dir.path().join("secret.platform");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-    if std::fs::read(&file).is_ok() {
-        // Root (CAP_DAC_OVERRIDE) reads mode 000 files; the FIFO, /dev/zero
-        // and dangling-link tests make a read fail in other ways.
-        eprintln!("note: skipped: mode 000 is still readable here (running as root)");
-        return;
-    }
-    let run = validate(dir.path());
-    assert_eq!(run.code, 2);
+    let run = platc_unprivileged(
+        dir.path(),
+        &file,
+        &[OsStr::new("validate"), dir.path().as_os_str()],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("secret.platform"), "{}", run.stderr);
     assert!(run.stderr.contains("ermission denied"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_directory_is_an_io_error_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project(&[
+        ("a.platform", PLATFORM),
+        ("locked/b.platform", "nodepool app {}\n"),
+    ]);
+    let locked = dir.path().join("locked");
+    let inside = locked.join("b.platform");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let run = platc_unprivileged(
+        dir.path(),
+        &inside,
+        &[OsStr::new("validate"), dir.path().as_os_str()],
+    );
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("locked"), "{}", run.stderr);
+    assert!(run.stderr.contains("ermission denied"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_asset_is_a_diagnostic_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project(&[
+        ("a.platform", &resource_with_file("m/x.yaml")),
+        ("m/x.yaml", "data:\n  a: b\n"),
+    ]);
+    let asset = dir.path().join("m/x.yaml");
+    std::fs::set_permissions(&asset, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let out = dir.path().join("out");
+    let run = platc_unprivileged(
+        dir.path(),
+        &asset,
+        &[
+            OsStr::new("build"),
+            dir.path().as_os_str(),
+            OsStr::new("--out"),
+            out.as_os_str(),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("m/x.yaml"), "{}", run.stderr);
+    assert!(run.stderr.contains("ermission denied"), "{}", run.stderr);
+    assert!(!out.exists(), "nothing written");
 }
 
 #[cfg(unix)]
@@ -616,6 +724,146 @@ fn quoted_namespaces_that_look_like_paths_are_invalid_names() {
             compiled.diagnostics
         );
     }
+}
+
+/// Strings a hostile or careless author could put where a path is made.
+const PATH_LIKE: &[&str] = &[
+    "../../escape",
+    "..",
+    ".",
+    "",
+    "/abs",
+    "a/b",
+    "a\\\\b",
+    "C:/x",
+    "%2e%2e/x",
+    " x",
+    "x\\n",
+    "UPPER",
+];
+
+#[test]
+fn path_like_strings_in_any_field_never_make_a_path_outside_the_output() {
+    // Every string field of every kind that could become (part of) an output
+    // path or an object identity: the compile either fails with an error, or
+    // every path of the tree is plain and relative.
+    let templates: &[&str] = &[
+        "service api {\n  namespace = \"{}\"\n  image = \"nginx:1.27\"\n}\n",
+        "job api {\n  namespace = \"{}\"\n  image = \"nginx:1.27\"\n}\n",
+        "secret s {\n  namespace = \"{}\"\n  keys = [a]\n}\n",
+        "chart c {\n  profile = postgresql\n  namespace = \"{}\"\n}\n",
+        "chart c {\n  profile = \"{}\"\n  namespace = db\n}\n",
+        "chart c {\n  repo = \"https://charts.example.com\"\n  chart = \"{}\"\n  version = \"1.0.0\"\n  namespace = db\n}\n",
+        "chart c {\n  repo = \"{}\"\n  chart = \"x\"\n  version = \"1.0.0\"\n  namespace = db\n}\n",
+        "kafka k { namespace = kafka  brokers = 1 }\ntopic t {\n  kafka = k\n  name = \"{}\"\n}\n",
+        "resource r {\n  api-version = \"example.com/v1\"\n  kind = \"{}\"\n  namespace = shop\n}\n",
+        "resource r {\n  api-version = \"{}\"\n  kind = \"Thing\"\n  namespace = shop\n}\n",
+        "resource r {\n  api-version = \"{}/v1\"\n  kind = \"Thing\"\n  namespace = shop\n}\n",
+        "env dev { destination = \"{}\" }\n",
+        "namespace shop { labels = { \"{}\" = \"x\" } }\nservice api { namespace = shop  image = \"nginx:1.27\" }\n",
+    ];
+    let platforms = [
+        PLATFORM.to_string(),
+        "platform shop {\n  repo = \"https://git.example.com/shop/gitops.git\"\n  path = \"{}\"\n}\n"
+            .to_string(),
+    ];
+    let mut compiled_ok = 0;
+    for hostile in PATH_LIKE {
+        let mut texts: Vec<String> = templates
+            .iter()
+            .map(|t| format!("{PLATFORM}{}", t.replace("{}", hostile)))
+            .collect();
+        texts.push(platforms[1].replace("{}", hostile));
+        for text in texts {
+            let sources = SourceMap::from_strings("/nonexistent", &[("a.platform", &text)]);
+            let compiled = platc::pipeline::compile(&sources);
+            let errors = compiled.diagnostics.iter().any(|d| d.is_error());
+            match compiled.bundle {
+                Some(bundle) => {
+                    assert!(!errors, "a bundle despite errors:\n{text}");
+                    compiled_ok += 1;
+                    for path in bundle.encode().keys() {
+                        assert!(is_plain_relative(path), "{path}\nfrom\n{text}");
+                    }
+                }
+                None => assert!(errors, "no bundle and no error:\n{text}"),
+            }
+        }
+    }
+    // Strings that are not paths (repo URLs, chart names) compile: the test
+    // is not passing only because everything is rejected.
+    assert!(compiled_ok > 0);
+}
+
+#[test]
+fn a_resource_kind_or_body_namespace_cannot_name_a_directory() {
+    // Regression: `kind` names the file (`<kind>-<name>.yaml`) and was not
+    // checked; for an API group without a pinned schema `platc validate`
+    // passed and `build` only stopped at the writer's path check (exit 2).
+    // A body's `metadata.namespace` (when the declaration sets none) names
+    // the directory `apps/NAMESPACE/`.
+    let outer = tempfile::tempdir().expect("temp dir");
+    let root = outer.path().join("proj");
+    std::fs::create_dir(&root).expect("mkdir");
+    let out = outer.path().join("out");
+    let cases = [
+        (
+            "kind = \"../../../escape\"\n  namespace = shop",
+            "data:\n  a: b\n",
+            "is not a Kubernetes kind",
+        ),
+        (
+            "kind = \"Thing/../../../escape\"\n  namespace = shop",
+            "data:\n  a: b\n",
+            "is not a Kubernetes kind",
+        ),
+        (
+            "kind = \"Thing\"",
+            "metadata:\n  namespace: ../../escape\ndata:\n  a: b\n",
+            "is not a valid namespace name",
+        ),
+        (
+            "kind = \"Thing\"",
+            "metadata:\n  namespace: [a]\n",
+            "not a namespace name",
+        ),
+    ];
+    for (fields, body, message) in cases {
+        let text = format!(
+            "{PLATFORM}resource r {{\n  api-version = \"unpinned.example.com/v1\"\n  {fields}\n  body = file(\"body.yaml\")\n}}\n"
+        );
+        std::fs::write(root.join("a.platform"), &text).expect("write");
+        std::fs::write(root.join("body.yaml"), body).expect("write");
+        let run = validate(&root);
+        assert_eq!(run.code, 1, "{fields}:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("platc::invalid-name"),
+            "{fields}:\n{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(message), "{fields}:\n{}", run.stderr);
+        let run = build(&root, &out);
+        assert_eq!(run.code, 1, "{fields}:\n{}", run.stderr);
+        assert!(!out.exists(), "{fields}: nothing written");
+        let beside: Vec<_> = std::fs::read_dir(outer.path())
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(beside, [OsStr::new("proj")], "{fields}");
+    }
+    // Well-formed kinds and API versions of unpinned groups still build.
+    let text = format!(
+        "{PLATFORM}resource r {{\n  api-version = \"widgets.example.com/v1beta2\"\n  kind = \"FancyWidget2\"\n  body = file(\"body.yaml\")\n}}\n"
+    );
+    std::fs::write(root.join("a.platform"), text).expect("write");
+    std::fs::write(
+        root.join("body.yaml"),
+        "metadata:\n  namespace: widgets\nspec:\n  size: 3\n",
+    )
+    .expect("write");
+    let run = build(&root, &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(out.join("apps/widgets/base/fancywidget2-r.yaml").is_file());
 }
 
 fn examples() -> Vec<PathBuf> {
@@ -1141,6 +1389,115 @@ fn diff_of_a_changed_secret_reference_shows_no_value() {
         assert!(
             !run.all().contains(SECRET_VALUE),
             "{format}: a secret value leaked:\n{}",
+            run.all()
+        );
+    }
+}
+
+// ---------------------------------------------------------------- chart-values lint
+
+/// Every stdlib profile by name, with whether it lists `random-secrets`.
+fn profiles() -> Vec<(String, bool)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("stdlib/profiles");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("stdlib/profiles") {
+        let path = entry.expect("entry").path();
+        if path.extension() != Some(OsStr::new("yaml")) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("profile is YAML");
+        let random = doc
+            .get("random-secrets")
+            .and_then(serde_yaml::Value::as_sequence)
+            .is_some_and(|s| !s.is_empty());
+        let name = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        out.push((name, random));
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn charts_left_generating_random_secrets_are_a_warning_end_to_end() {
+    // The charts whose FACTS.md say they make random passwords unless an
+    // existing secret is set: each profile must list them (checked here by
+    // name, so a profile losing its list fails).
+    let random: Vec<String> = profiles()
+        .into_iter()
+        .filter(|(_, r)| *r)
+        .map(|(n, _)| n)
+        .collect();
+    for expected in [
+        "airflow",
+        "clickhouse",
+        "grafana",
+        "haproxy-kubernetes-ingress",
+        "kube-prometheus-stack",
+        "minio",
+        "postgresql",
+        "redis",
+    ] {
+        assert!(
+            random.iter().any(|n| n == expected),
+            "{expected}: {random:?}"
+        );
+    }
+    for (profile, random) in profiles() {
+        let text = format!("{PLATFORM}chart c {{\n  profile = {profile}\n  namespace = db\n}}\n");
+        let dir = project(&[("a.platform", &text)]);
+        let run = validate(dir.path());
+        assert_eq!(
+            run.code, 0,
+            "{profile}: a warning, not an error:\n{}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.contains("platc::random-secret"),
+            random,
+            "{profile}:\n{}",
+            run.stderr
+        );
+        if random {
+            assert!(
+                run.stderr
+                    .contains("chart `c` is left generating random secrets"),
+                "{profile}:\n{}",
+                run.stderr
+            );
+            let strict = platc(
+                [
+                    OsStr::new("validate"),
+                    dir.path().as_os_str(),
+                    OsStr::new("--deny-warnings"),
+                ],
+                &[],
+            );
+            assert_eq!(strict.code, 1, "{profile}: --deny-warnings fails");
+        }
+    }
+    // The fix the warning names silences it, and the build writes.
+    let text = format!(
+        "{PLATFORM}secret pg {{ namespace = db  keys = [postgres-password, password] }}\n\
+         chart c {{\n  profile = postgresql\n  namespace = db\n  values {{ auth.existingSecret = \"pg\" }}\n}}\n"
+    );
+    let dir = project(&[("a.platform", &text)]);
+    let out = dir.path().join("out");
+    let run = build(dir.path(), &out);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.all().contains("platc::random-secret"), "{}", run.all());
+    assert!(out.join("charts/c/values.yaml").is_file());
+    // And no example leaves a chart generating secrets.
+    for dir in examples() {
+        let run = validate(&dir);
+        assert!(
+            !run.all().contains("platc::random-secret"),
+            "{}:\n{}",
+            dir.display(),
             run.all()
         );
     }

@@ -430,11 +430,55 @@ fn resources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Resource> {
         let owner = format!("resource `{name}`");
         let api_version = cx.required_string(fields, "api-version", span, &owner, "\"group/v1\"");
         let kind = cx.required_string(fields, "kind", span, &owner, "\"Kind\"");
+        // The kind names the output file (`<kind>-<name>.yaml`) and the
+        // API version the schema: both must be what Kubernetes accepts.
+        let at = |field: &str| fields.value(field).map_or(span, |v| v.span);
+        let api_version = api_version.filter(|text| match api_version_error(text) {
+            None => true,
+            Some(why) => {
+                cx.push(
+                    Diagnostic::new(Code::InvalidName, format!("`{text}` is not a Kubernetes API version: {why}"), at("api-version"), "invalid API version")
+                        .with_help("write `v1` for the core group or `GROUP/VERSION` such as `\"apps/v1\"` or `\"sparkoperator.k8s.io/v1beta2\"`"),
+                );
+                false
+            }
+        });
+        let kind = kind.filter(|text| match kind_error(text) {
+            None => true,
+            Some(why) => {
+                cx.push(
+                    Diagnostic::new(Code::InvalidName, format!("`{text}` is not a Kubernetes kind: {why}"), at("kind"), "invalid kind")
+                        .with_help("a kind is a CamelCase word of letters and digits, such as `\"SparkApplication\"`"),
+                );
+                false
+            }
+        });
         let namespace = fields.value("namespace").map(|_| cx.namespace(fields));
         let mut body = match fields.value("body") {
             Some(value) => super::tree::file_body(cx, value),
             None => serde_json::Value::Object(serde_json::Map::new()),
         };
+        // Without a `namespace` field the body's `metadata.namespace` is the
+        // object's, and a directory of the output (`apps/NAMESPACE/`).
+        if namespace.is_none() {
+            if let Some(theirs) = body.pointer("/metadata/namespace") {
+                let why = match theirs.as_str() {
+                    Some(text) => ir::DnsLabel::new(text)
+                        .err()
+                        .map(|why| format!("`{text}` is not a valid namespace name: {why}")),
+                    None => Some(format!(
+                        "`metadata.namespace` is `{theirs}`, not a namespace name"
+                    )),
+                };
+                if let Some(why) = why {
+                    cx.push(
+                        Diagnostic::new(Code::InvalidName, format!("resource `{name}`: {why}"), at("body"), "invalid namespace in the body")
+                            .with_help("namespaces are DNS-1123 labels; or set `namespace = NAME` on the declaration, which wins over the body's"),
+                    );
+                    continue;
+                }
+            }
+        }
         if let Some(entry) = fields.entries.get("spec") {
             let spec = super::tree::entry_to_tree(cx, entry);
             let mut overlay = serde_json::Map::new();
@@ -468,6 +512,54 @@ fn resources(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Resource> {
         }
     }
     out
+}
+
+/// Why `text` is not an `apiVersion` (`v1`, or a DNS-1123 subdomain group,
+/// `/`, and a DNS-1035 label version), or `None`.
+fn api_version_error(text: &str) -> Option<String> {
+    let (group, version) = match text.split_once('/') {
+        Some((group, version)) => (Some(group), version),
+        None => (None, text),
+    };
+    if let Some(group) = group {
+        if group.is_empty() || group.len() > 253 {
+            return Some("the group must be 1 to 253 characters".into());
+        }
+        if let Some(label) = group.split('.').find(|l| !is_dns1123_label(l)) {
+            return Some(format!("the group's part `{label}` is not a DNS label"));
+        }
+    }
+    if let Err(why) = ir::DnsLabel::new(version) {
+        return Some(format!("the version `{version}`: {why}"));
+    }
+    None
+}
+
+/// A DNS-1123 label: 1 to 63 lowercase letters, digits and `-`, starting
+/// and ending with a letter or digit.
+fn is_dns1123_label(label: &str) -> bool {
+    let bytes = label.as_bytes();
+    (1..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[bytes.len() - 1] != b'-'
+}
+
+/// Why `text` is not a Kubernetes kind (letters and digits, starting with a
+/// letter, at most 63 characters), or `None`.
+fn kind_error(text: &str) -> Option<String> {
+    if text.is_empty() || text.len() > 63 {
+        return Some("a kind is 1 to 63 characters".into());
+    }
+    if !text.as_bytes()[0].is_ascii_alphabetic() {
+        return Some("it must start with a letter".into());
+    }
+    if !text.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Some("only letters and digits are allowed".into());
+    }
+    None
 }
 
 /// Every namespace used by a declaration, with declared labels and quotas.
