@@ -398,6 +398,53 @@ proptest! {
         prop_assert_eq!(meaning(workload(&views, Some("dev"), "a")), meaning(workload(&views, None, "a")));
     }
 
+    /// `when prod { F = v }` means F = v in prod, and nothing anywhere else.
+    #[test]
+    fn when_overrides_the_base_in_its_env_only(
+        body in body(),
+        other in body(),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let (field, line) = pick.get(&other.fields).clone();
+        let text = format!(
+            "{PLATFORM}service a {{\n{}  when prod {{ {line} }}\n}}\nservice base {{\n{}}}\nservice direct {{\n{}}}\n",
+            body.text(),
+            body.text(),
+            body.with(field, Some(line.clone())).text(),
+        );
+        let views = views(&text);
+        prop_assert_eq!(meaning(workload(&views, Some("prod"), "a")), meaning(workload(&views, None, "direct")));
+        prop_assert_eq!(meaning(workload(&views, Some("dev"), "a")), meaning(workload(&views, None, "base")));
+        prop_assert_eq!(meaning(workload(&views, None, "a")), meaning(workload(&views, None, "base")));
+    }
+
+    /// Later layers win: a field the declaration sets beats `defaults`, and a
+    /// field the child sets beats its parent's (through a two-level chain).
+    /// Blocks here always carry all their fields, so winning is replacing.
+    #[test]
+    fn the_declaration_wins_over_defaults_and_parents(
+        body in body(),
+        other in body(),
+        pick in any::<prop::sample::Index>(),
+    ) {
+        let (field, line) = pick.get(&other.fields).clone();
+        prop_assume!(field != "image");
+        let own = body.with(field, Some(line.clone()));
+        let default_line = body.fields.iter().find(|(f, _)| *f == field).map_or_else(|| line.clone(), |(_, l)| l.clone());
+        let layered = format!(
+            "{PLATFORM}defaults service {{\n  {default_line}\n}}\nservice own {{\n{}}}\n\
+             service grand {{\n{}}}\nservice parent extends grand {{ }}\nservice child extends parent {{\n  {line}\n}}\n",
+            own.text(),
+            body.text(),
+        );
+        let plain = format!("{PLATFORM}service direct {{\n{}}}\n", own.text());
+        let layered = views(&layered);
+        let plain = views(&plain);
+        let direct = meaning(workload(&plain, None, "direct"));
+        prop_assert_eq!(meaning(workload(&layered, None, "own")), direct.clone());
+        prop_assert_eq!(meaning(workload(&layered, None, "child")), direct);
+    }
+
     /// A block removed with `= none` and set again later equals setting it
     /// on a declaration that never had it (through `extends` and through `when`).
     #[test]
