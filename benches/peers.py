@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""platc side by side with the peer compilers, on the kit's synthetic platform.
+
+    python3 benches/peers.py [--sizes 1000,5000,10000,20000] [--runs 5] [--platc BIN]
+
+Needs ../shared/bench/peers (the kit) and a release build of platc
+(`cargo build --release`; the default BIN is target/release/platc). The
+peers run when installed as the kit's run-peers.sh expects them
+(/tmp/peer-venv/bin/python with kcl-lib, /tmp/peer-tools/bin/jrsonnet;
+override with PEER_PY / JRSONNET). Outputs go to /dev/shm (tmpfs) when it
+exists.
+
+For every size: the kit generates the model (gen_input.py) and the same model
+as a .platform project (gen_platform.py); then, each `--runs` times:
+
+- platc build       from sources to a validated, written tree (output removed first)
+- platc rebuild     the same build again over its own output: nothing changes
+- platc validate    every check, nothing written
+- kcl, jrsonnet     the kit's transformations (they validate nothing)
+- floor             a Rust program writing the files platc wrote, from memory
+                    (benches/write_floor.rs)
+
+Wall time is measured around each process; peak RSS is the process's own
+(os.wait4). The table gives median, min and max, the median peak RSS, and
+each peer's median divided by platc build's median (so > 1 means platc is
+faster), and platc build's median divided by the floor's.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+KIT = os.path.join(ROOT, "..", "shared", "bench", "peers")
+
+
+def run(argv, cwd=None):
+    """(wall seconds, peak RSS MB, exit status) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024.0, proc.returncode
+
+
+def measure(name, argv, runs, before=None):
+    walls, rss = [], []
+    for _ in range(runs):
+        if before:
+            before()
+        wall, peak, code = run(argv)
+        if code != 0:
+            print(f"  {name}: exit status {code}: {' '.join(argv)}", file=sys.stderr)
+            return None
+        walls.append(wall)
+        rss.append(peak)
+    return {
+        "median": statistics.median(walls),
+        "min": min(walls),
+        "max": max(walls),
+        "rss": statistics.median(rss),
+    }
+
+
+def floor(tree, work, runs):
+    out = os.path.join(work, "out-floor")
+    result = subprocess.run(
+        ["cargo", "bench", "-q", "--bench", "write_floor", "--", tree, out, str(runs)],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )
+    walls = [float(line) for line in result.stdout.split()]
+    shutil.rmtree(out, ignore_errors=True)
+    return {"median": statistics.median(walls), "min": min(walls), "max": max(walls), "rss": None}
+
+
+def count_files(tree):
+    return sum(len(files) for _, _, files in os.walk(tree))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000,5000,10000,20000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--platc", default=os.path.join(ROOT, "target", "release", "platc"))
+    args = parser.parse_args()
+    if not os.path.isdir(KIT):
+        sys.exit(f"the peer kit is not at {KIT}")
+    if not os.access(args.platc, os.X_OK):
+        sys.exit(f"no platc at {args.platc}: run `cargo build --release` first")
+    py = os.environ.get("PEER_PY", "/tmp/peer-venv/bin/python")
+    jr = os.environ.get("JRSONNET", "/tmp/peer-tools/bin/jrsonnet")
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        work = tempfile.mkdtemp(prefix="platc-peers.", dir=base)
+        try:
+            # Not beside the outputs: run_kcl.py stages its own input.json there.
+            os.makedirs(os.path.join(work, "model"))
+            model = os.path.join(work, "model", "input.json")
+            src = os.path.join(work, "src")
+            with open(model, "w") as f:
+                subprocess.run([sys.executable, os.path.join(KIT, "gen_input.py"), str(n)], stdout=f, check=True)
+            subprocess.run([sys.executable, os.path.join(KIT, "gen_platform.py"), "--model", model, src],
+                           stdout=subprocess.DEVNULL, check=True)
+            out = os.path.join(work, "out-platc")
+            clean = lambda path=out: shutil.rmtree(path, ignore_errors=True)
+            results = {}
+            results["platc build"] = measure("platc build", [args.platc, "build", src, "--out", out], args.runs, clean)
+            if results["platc build"] is None:
+                continue
+            files = count_files(out)
+            results["platc rebuild"] = measure("platc rebuild", [args.platc, "build", src, "--out", out], args.runs)
+            results["platc validate"] = measure("platc validate", [args.platc, "validate", src], args.runs)
+            if os.access(py, os.X_OK):
+                kcl_out = os.path.join(work, "out-kcl")
+                results["kcl"] = measure(
+                    "kcl", [py, os.path.join(KIT, "impl", "kcl", "run_kcl.py"), model, kcl_out], args.runs,
+                    lambda: shutil.rmtree(kcl_out, ignore_errors=True))
+            if os.access(jr, os.X_OK):
+                jr_out = os.path.join(work, "out-jrsonnet")
+
+                def jr_clean():
+                    shutil.rmtree(jr_out, ignore_errors=True)
+                    os.makedirs(jr_out)
+
+                results["jrsonnet"] = measure(
+                    "jrsonnet",
+                    [jr, "-S", "-c", "-m", jr_out, "-V", "format=yaml", "-V", "eol=", "--ext-code", "quoteKeys=true",
+                     "--tla-code-file", f"model={model}", os.path.join(KIT, "impl", "jsonnet", "main.jsonnet")],
+                    args.runs, jr_clean)
+            results["floor"] = floor(out, work, args.runs)
+            rows.append((n, files, results))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    build = None
+    print(f"\nmedians of {args.runs} runs, wall seconds; RSS = median peak resident MB")
+    print("| N | files | tool | median | min | max | RSS MB | ratio |")
+    print("| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |")
+    for n, files, results in rows:
+        build = results["platc build"]["median"]
+        for tool, r in results.items():
+            if r is None:
+                continue
+            if tool in ("kcl", "jrsonnet"):
+                ratio = f"platc build {r['median'] / build:.1f}x faster"
+            elif tool == "floor":
+                ratio = f"platc build = {build / r['median']:.1f}x floor"
+            else:
+                ratio = ""
+            rss = "" if r["rss"] is None else f"{r['rss']:.0f}"
+            print(f"| {n:,} | {files:,} | {tool} | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} | {rss} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
