@@ -134,10 +134,22 @@ type SortKey = (App, u8, String, String);
 
 /// Every Kubernetes object of one view, sorted by (app, kind rank, namespace, name).
 pub fn objects(platform: &ir::Platform) -> Vec<Object> {
-    let mut out = Vec::new();
-    phase("   namespaces", || namespaces::render(platform, &mut out));
-    rbac::render(platform, &mut out);
-    phase("   workloads", || workloads::render(platform, &mut out));
+    // Namespaces and policies, and the workloads, are the bulk: built at
+    // the same time, concatenated in a fixed order.
+    let (mut out, workloads) = rayon::join(
+        || {
+            let mut out = Vec::new();
+            phase("   namespaces", || namespaces::render(platform, &mut out));
+            rbac::render(platform, &mut out);
+            out
+        },
+        || {
+            let mut out = Vec::new();
+            phase("   workloads", || workloads::render(platform, &mut out));
+            out
+        },
+    );
+    out.extend(workloads);
     strimzi::render(platform, &mut out);
     grafana::render(platform, &mut out);
     resources::render(platform, &mut out);

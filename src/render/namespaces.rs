@@ -27,6 +27,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde_json::{json, Map, Value as Json};
 use sha2::{Digest, Sha256};
 
@@ -878,42 +879,47 @@ fn edge_policies(platform: &ir::Platform, edges: &Edges) -> Vec<Policy> {
                 .push(rule("from", caller, ports.as_ref()));
         }
     }
-    let mut out = Vec::with_capacity(sides.len());
-    for (peer, side) in sides {
-        let Place::Pods {
-            namespace,
-            selector,
-        } = &peer.place
-        else {
-            continue;
-        };
-        let mut spec = Map::new();
-        spec.insert("podSelector".into(), selector.json());
-        let mut types = Vec::new();
-        if !side.ingress.is_empty() {
-            types.push(json!("Ingress"));
-        }
-        if !side.egress.is_empty() {
-            types.push(json!("Egress"));
-        }
-        spec.insert("policyTypes".into(), Json::Array(types));
-        if !side.ingress.is_empty() {
-            spec.insert("ingress".into(), Json::Array(side.ingress));
-        }
-        if !side.egress.is_empty() {
-            spec.insert("egress".into(), Json::Array(side.egress));
-        }
-        let name = format!("allow-{}{}", peer.key, peer.suffix);
-        out.push(policy(
-            platform,
-            namespace,
-            &name,
-            &peer.key,
-            Json::Object(spec),
-            peer.origin.unwrap_or(platform.settings.origin),
-        ));
+    let sides: Vec<(&Peer, Side)> = sides.into_iter().collect();
+    sides
+        .into_par_iter()
+        .filter_map(|(peer, side)| side_policy(platform, peer, side))
+        .collect()
+}
+
+/// The policy of one managed end; `None` for an end that is not pods.
+fn side_policy(platform: &ir::Platform, peer: &Peer, side: Side) -> Option<Policy> {
+    let Place::Pods {
+        namespace,
+        selector,
+    } = &peer.place
+    else {
+        return None;
+    };
+    let mut spec = Map::new();
+    spec.insert("podSelector".into(), selector.json());
+    let mut types = Vec::new();
+    if !side.ingress.is_empty() {
+        types.push(json!("Ingress"));
     }
-    out
+    if !side.egress.is_empty() {
+        types.push(json!("Egress"));
+    }
+    spec.insert("policyTypes".into(), Json::Array(types));
+    if !side.ingress.is_empty() {
+        spec.insert("ingress".into(), Json::Array(side.ingress));
+    }
+    if !side.egress.is_empty() {
+        spec.insert("egress".into(), Json::Array(side.egress));
+    }
+    let name = format!("allow-{}{}", peer.key, peer.suffix);
+    Some(policy(
+        platform,
+        namespace,
+        &name,
+        &peer.key,
+        Json::Object(spec),
+        peer.origin.unwrap_or(platform.settings.origin),
+    ))
 }
 
 /// Fits names into 63 characters and separates the rare policies whose
