@@ -369,7 +369,10 @@ fn charts(cx: &mut Cx<'_, '_>) -> BTreeMap<String, ir::Chart> {
             })
         });
         let values = match fields.entries.get("values") {
-            Some(entry) => super::tree::entry_to_tree(cx, entry),
+            Some(entry) => {
+                super::tree::check_values_secrets(cx, entry, "values");
+                super::tree::entry_to_tree(cx, entry)
+            }
             None => serde_json::Value::Object(serde_json::Map::new()),
         };
         let service = cx

@@ -213,3 +213,101 @@ pub(crate) fn file_body(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
         }
     }
 }
+
+/// True for a Helm values key that holds a credential itself: `password`,
+/// `adminPassword`, `auth.token`, `apiKey`, `secretKey`… but not the keys
+/// that name where a credential lives (`existingSecret`,
+/// `existingSecretPasswordKey`, `passwordSecretName`).
+fn is_credential_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase().replace(['-', '_'], "");
+    !key.starts_with("existing")
+        && ["password", "token", "apikey", "secretkey", "accesskey"]
+            .iter()
+            .any(|suffix| key.ends_with(suffix))
+}
+
+/// `plaintext-secret` in chart `values`: a credential key set to a non-empty
+/// literal would be committed to the repository in `values.yaml`.
+pub(crate) fn check_values_secrets(cx: &mut Cx<'_, '_>, entry: &Entry<'_>, path: &str) {
+    match entry {
+        Entry::Value { value, .. } => check_value_secrets(cx, value, path),
+        Entry::Block { fields, .. } => {
+            for (key, entry) in &fields.entries {
+                check_values_secrets(cx, entry, &format!("{path}.{key}"));
+            }
+        }
+        Entry::Multi(list) => {
+            for item in list {
+                for (key, entry) in &item.fields.entries {
+                    check_values_secrets(cx, entry, &format!("{path}.{key}"));
+                }
+            }
+        }
+    }
+}
+
+fn check_value_secrets(cx: &mut Cx<'_, '_>, value: &Value, path: &str) {
+    let key = path.rsplit('.').next().unwrap_or(path);
+    let literal = match &value.kind {
+        ValueKind::String(s) => s.as_plain().is_some_and(|text| !text.is_empty()),
+        ValueKind::Heredoc(text) => !text.is_empty(),
+        ValueKind::Map(entries) => {
+            for entry in entries {
+                let sub = format!("{path}.{}", entry.path.segments.join("."));
+                check_value_secrets(cx, &entry.value, &sub);
+            }
+            false
+        }
+        ValueKind::List(items) => {
+            for item in items {
+                check_value_secrets(cx, item, path);
+            }
+            false
+        }
+        _ => false,
+    };
+    if literal && is_credential_key(key) {
+        cx.push(
+            Diagnostic::new(
+                Code::PlaintextSecret,
+                format!("`{path}` looks like a credential but is set to a literal"),
+                value.span,
+                "plain text in the repository",
+            )
+            .with_help(
+                "keep the value in a `secret` declaration (created outside the repository) and \
+                 point the chart at it, e.g. `auth.existingSecret = \"NAME\"`",
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod credential_key_tests {
+    use super::is_credential_key;
+
+    #[test]
+    fn credential_keys_but_not_where_credentials_live() {
+        for key in [
+            "password",
+            "adminPassword",
+            "postgres-password",
+            "apiToken",
+            "secretKey",
+            "accessKey",
+            "apiKey",
+        ] {
+            assert!(is_credential_key(key), "{key}");
+        }
+        for key in [
+            "existingSecret",
+            "existingSecretPasswordKey",
+            "passwordSecretName",
+            "username",
+            "secretName",
+            "enabled",
+        ] {
+            assert!(!is_credential_key(key), "{key}");
+        }
+    }
+}

@@ -1175,7 +1175,7 @@ chart prom {{
   resources {{ cpu = 250m..1  memory = 512Mi..1Gi }}
   ingress {{ host = "prom.example.com"  class = "traefik"  tls = "letsencrypt" }}
 }}
-chart kps {{ profile = kube-prometheus-stack  namespace = monitoring  values {{ grafana.adminPassword = "x" }} }}
+chart kps {{ profile = kube-prometheus-stack  namespace = monitoring  values {{ grafana.admin.existingSecret = "grafana-admin" }} }}
 "#
         );
         let mut source = source;
