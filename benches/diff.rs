@@ -8,12 +8,11 @@
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::disallowed_methods)]
 
-#[allow(dead_code)] // `write_project` is for the other benchmarks
-
 /// The allocator of the `platc` binary, so the figures are the binary's.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[allow(dead_code)] // `write_project` is for the other benchmarks
 mod generate;
 
 use std::time::{Duration, Instant};

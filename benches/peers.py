@@ -149,9 +149,9 @@ def main():
             if r is None:
                 continue
             if tool in ("kcl", "jrsonnet"):
-                ratio = f"platc build {r['median'] / build:.1f}x faster"
+                ratio = f"{tool} / platc build = {r['median'] / build:.1f}"
             elif tool == "floor":
-                ratio = f"platc build = {build / r['median']:.1f}x floor"
+                ratio = f"platc build / floor = {build / r['median']:.1f}"
             else:
                 ratio = ""
             rss = "" if r["rss"] is None else f"{r['rss']:.0f}"

@@ -80,7 +80,7 @@ pub(crate) fn render(
     envs: &BTreeMap<&str, (&ir::Platform, Vec<Object>)>,
     bundle: &mut Bundle,
 ) {
-    {
+    if !envs.is_empty() {
         let base_apps = group_by_app(&base_objects);
         for (env, (_, env_objects)) in envs {
             let env_apps = group_by_app(env_objects);
@@ -93,9 +93,16 @@ pub(crate) fn render(
             }
         }
     }
+    // Objects come sorted by app: group runs, computing each app once.
     let mut apps: BTreeMap<App, Vec<Object>> = BTreeMap::new();
-    for object in base_objects {
-        apps.entry(object.app()).or_default().push(object);
+    let mut objects = base_objects.into_iter().peekable();
+    while let Some(first) = objects.next() {
+        let app = first.app();
+        let mut run = vec![first];
+        while let Some(next) = objects.next_if(|o| o.namespace() == app.namespace()) {
+            run.push(next);
+        }
+        apps.entry(app).or_default().extend(run);
     }
     for (app, objects) in apps {
         let dir = format!("{}/base", app.dir());
