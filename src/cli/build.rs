@@ -52,6 +52,10 @@ fn object_summary(
         .filter(|(_, a)| matches!(a, Action::Create | Action::Update | Action::Delete))
         .map(|(path, _)| path.as_str())
         .collect();
+    if changed.is_empty() {
+        std::thread::spawn(move || drop(bundle));
+        return String::new();
+    }
     if changed.len() > OBJECT_SUMMARY_LIMIT {
         // Freeing tens of thousands of objects takes a while: on another
         // thread, while the tree is written.
