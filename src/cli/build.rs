@@ -52,15 +52,15 @@ fn object_summary(
         .filter(|(_, a)| matches!(a, Action::Create | Action::Update | Action::Delete))
         .map(|(path, _)| path.as_str())
         .collect();
-    if changed.is_empty() {
+    if changed.is_empty() || changed.len() > OBJECT_SUMMARY_LIMIT {
+        // No objects to name. Freeing tens of thousands of them takes a
+        // while: on another thread, while the tree is written.
         std::thread::spawn(move || drop(bundle));
-        return String::new();
-    }
-    if changed.len() > OBJECT_SUMMARY_LIMIT {
-        // Freeing tens of thousands of objects takes a while: on another
-        // thread, while the tree is written.
-        std::thread::spawn(move || drop(bundle));
-        return directory_summary(plan);
+        return if changed.is_empty() {
+            String::new()
+        } else {
+            directory_summary(plan)
+        };
     }
     // Kustomizations name the targets of overlay patches.
     let wanted = |path: &str| {

@@ -3,6 +3,7 @@
 //! patches for changed objects, `$patch: delete` for removed ones and plain
 //! files for objects that exist only in that env.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value as Json};
@@ -33,10 +34,19 @@ fn file_name(object: &Object) -> String {
     )
 }
 
-fn group_by_app(objects: &[Object]) -> BTreeMap<App, Vec<&Object>> {
-    let mut apps: BTreeMap<App, Vec<&Object>> = BTreeMap::new();
-    for object in objects {
-        apps.entry(object.app()).or_default().push(object);
+/// Objects by app. They come sorted by app (`render::objects`), so the app
+/// is computed once per run of objects; unsorted input is grouped correctly
+/// too, only slower.
+fn group_by_app<T: Borrow<Object>>(objects: impl IntoIterator<Item = T>) -> BTreeMap<App, Vec<T>> {
+    let mut apps: BTreeMap<App, Vec<T>> = BTreeMap::new();
+    let mut objects = objects.into_iter().peekable();
+    while let Some(first) = objects.next() {
+        let app = first.borrow().app();
+        let mut run = vec![first];
+        while let Some(next) = objects.next_if(|o| o.borrow().namespace() == app.namespace()) {
+            run.push(next);
+        }
+        apps.entry(app).or_default().extend(run);
     }
     apps
 }
@@ -93,18 +103,7 @@ pub(crate) fn render(
             }
         }
     }
-    // Objects come sorted by app: group runs, computing each app once.
-    let mut apps: BTreeMap<App, Vec<Object>> = BTreeMap::new();
-    let mut objects = base_objects.into_iter().peekable();
-    while let Some(first) = objects.next() {
-        let app = first.app();
-        let mut run = vec![first];
-        while let Some(next) = objects.next_if(|o| o.namespace() == app.namespace()) {
-            run.push(next);
-        }
-        apps.entry(app).or_default().extend(run);
-    }
-    for (app, objects) in apps {
+    for (app, objects) in group_by_app(base_objects) {
         let dir = format!("{}/base", app.dir());
         let files = add_objects(bundle, &dir, objects);
         bundle.add(

@@ -848,6 +848,7 @@ fn rule(direction: &str, peer: &Peer, ports: Option<&BTreeSet<PortRange>>) -> Js
 /// The policy of one group of pods platc manages: every flow into it
 /// (ingress rules, one per caller) and out of it (egress rules, one per
 /// callee), so a reviewer reads what a workload may talk to in one object.
+#[derive(Default)]
 struct Side {
     ingress: Vec<Json>,
     egress: Vec<Json>,
@@ -861,20 +862,14 @@ fn edge_policies(platform: &ir::Platform, edges: &Edges) -> Vec<Policy> {
         if matches!(caller.place, Place::Pods { .. }) {
             sides
                 .entry(caller)
-                .or_insert_with(|| Side {
-                    ingress: Vec::new(),
-                    egress: Vec::new(),
-                })
+                .or_default()
                 .egress
                 .push(rule("to", callee, ports.as_ref()));
         }
         if matches!(callee.place, Place::Pods { .. }) {
             sides
                 .entry(callee)
-                .or_insert_with(|| Side {
-                    ingress: Vec::new(),
-                    egress: Vec::new(),
-                })
+                .or_default()
                 .ingress
                 .push(rule("from", caller, ports.as_ref()));
         }
