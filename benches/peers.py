@@ -13,9 +13,15 @@ exists.
 For every size: the kit generates the model (gen_input.py) and the same model
 as a .platform project (gen_platform.py); then, each `--runs` times:
 
-- platc build       from sources to a validated, written tree (output removed first)
-- platc rebuild     the same build again over its own output: nothing changes
-- platc validate    every check, nothing written
+- platc build       from sources to a validated, written tree (output removed
+                    first, so the result cache cannot answer)
+- platc rebuild     the same build again over its own output: nothing changes,
+                    answered by the result cache (`platc::cache`)
+- rebuild, no cache the same with the cache off (PLATC_CACHE_DIR=): compiles,
+                    compares and writes nothing
+- validate, cold    every check, nothing written, cache off
+- validate, warm    the same with the cache on, sources unchanged since the
+                    previous run (the diagnostics are replayed)
 - kcl, jrsonnet     the kit's transformations (they validate nothing)
 - floor             a Rust program writing the files platc wrote, from memory
                     (benches/write_floor.rs)
@@ -40,22 +46,22 @@ ROOT = os.path.dirname(HERE)
 KIT = os.path.join(ROOT, "..", "shared", "bench", "peers")
 
 
-def run(argv, cwd=None):
+def run(argv, cwd=None, env=None):
     """(wall seconds, peak RSS MB, exit status) of one process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     return wall, usage.ru_maxrss / 1024.0, proc.returncode
 
 
-def measure(name, argv, runs, before=None):
+def measure(name, argv, runs, before=None, env=None):
     walls, rss = [], []
     for _ in range(runs):
         if before:
             before()
-        wall, peak, code = run(argv)
+        wall, peak, code = run(argv, env=env)
         if code != 0:
             print(f"  {name}: exit status {code}: {' '.join(argv)}", file=sys.stderr)
             return None
@@ -111,13 +117,20 @@ def main():
                            stdout=subprocess.DEVNULL, check=True)
             out = os.path.join(work, "out-platc")
             clean = lambda path=out: shutil.rmtree(path, ignore_errors=True)
+            cached = dict(os.environ, PLATC_CACHE_DIR=os.path.join(work, "cache"))
+            uncached = dict(os.environ, PLATC_CACHE_DIR="")
+            build = [args.platc, "build", src, "--out", out]
+            validate = [args.platc, "validate", src]
             results = {}
-            results["platc build"] = measure("platc build", [args.platc, "build", src, "--out", out], args.runs, clean)
+            results["platc build"] = measure("platc build", build, args.runs, clean, cached)
             if results["platc build"] is None:
                 continue
             files = count_files(out)
-            results["platc rebuild"] = measure("platc rebuild", [args.platc, "build", src, "--out", out], args.runs)
-            results["platc validate"] = measure("platc validate", [args.platc, "validate", src], args.runs)
+            results["platc rebuild"] = measure("platc rebuild", build, args.runs, env=cached)
+            results["rebuild, no cache"] = measure("rebuild, no cache", build, args.runs, env=uncached)
+            results["validate, cold"] = measure("validate, cold", validate, args.runs, env=uncached)
+            run(validate, env=cached)
+            results["validate, warm"] = measure("validate, warm", validate, args.runs, env=cached)
             if os.access(py, os.X_OK):
                 kcl_out = os.path.join(work, "out-kcl")
                 results["kcl"] = measure(

@@ -13,13 +13,13 @@ use miette::{
     GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     SourceCode, SpanContents,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::source::SourceMap;
 use crate::span::Span;
 
 /// How bad a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -29,7 +29,7 @@ pub enum Severity {
 macro_rules! codes {
     ($($variant:ident => $text:literal, $severity:ident, $summary:literal;)*) => {
         /// Every stable diagnostic code. A released code is never renamed or reused.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum Code { $($variant,)* }
 
         impl Code {
@@ -105,7 +105,7 @@ impl fmt::Display for Code {
 }
 
 /// A span with the text that explains it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Label {
     pub span: Span,
     pub message: String,
@@ -122,7 +122,7 @@ impl Label {
 }
 
 /// One problem found in the sources.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     pub code: Code,
     pub severity: Severity,

@@ -5,6 +5,7 @@
 //! stages in order; read it first. See ARCHITECTURE.md.
 
 pub mod ast;
+pub mod cache;
 pub mod diagnostic;
 pub mod diff;
 pub mod fmt;

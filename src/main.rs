@@ -17,5 +17,21 @@ fn main() -> ExitCode {
         &mut std::io::stdout(),
         &mut std::io::stderr(),
         color,
+        cache_dir().as_deref(),
     )
+}
+
+/// Where `platc build` and `platc validate` keep results to replay when
+/// nothing changed (`platc::cache`): `PLATC_CACHE_DIR` (set but empty: no
+/// cache), else `$XDG_CACHE_HOME/platc`, else `$HOME/.cache/platc`.
+fn cache_dir() -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    match std::env::var_os("PLATC_CACHE_DIR") {
+        Some(dir) if dir.is_empty() => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => var("XDG_CACHE_HOME")
+            .map(|d| PathBuf::from(d).join("platc"))
+            .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache").join("platc"))),
+    }
 }

@@ -2,14 +2,18 @@
 //! file's text; it converts into `miette::SourceSpan` at the reporting
 //! boundary. Nothing here reads files.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Index of a file in the `SourceMap` (stable: files are sorted by path).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub struct FileId(pub u32);
 
 /// A byte range `start..end` in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub struct Span {
     pub file: FileId,
     pub start: usize,

@@ -119,6 +119,7 @@ pub(crate) fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
     color: bool,
+    cache: Option<&std::path::Path>,
 ) -> ExitCode {
     let args = match Args::try_parse_from(argv) {
         Ok(args) => args,
@@ -155,7 +156,7 @@ pub(crate) fn run(
                 force,
                 deny_warnings,
             };
-            build::run(&args, color, stdout, stderr)
+            build::run(&args, color, cache, stdout, stderr)
         }
         Command::Diff(args) => diff::run(&args, color, stdout, stderr),
         Command::Fmt { paths, check } => {
@@ -174,7 +175,7 @@ pub(crate) fn run(
             path,
             format,
             deny_warnings,
-        } => validate::run(&path, format, deny_warnings, color, stdout, stderr),
+        } => validate::run(&path, format, deny_warnings, color, cache, stdout, stderr),
     };
     ExitCode::from(code)
 }

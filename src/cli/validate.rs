@@ -1,7 +1,11 @@
 //! `platc validate`: every check, nothing written.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;
+
+use platc::cache::{Assets, Slot};
+use platc::timings::phase;
 
 use platc::diagnostic::{self, Format};
 
@@ -12,6 +16,7 @@ pub(super) fn run(
     format: OutputFormat,
     deny_warnings: bool,
     color: bool,
+    cache: Option<&Path>,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> u8 {
@@ -23,10 +28,37 @@ pub(super) fn run(
         }
     };
     // Every check, including those on rendered output; nothing is written.
-    let checked = platc::pipeline::compile(&sources);
-    let failed = checked.has_errors() || (deny_warnings && !checked.diagnostics.is_empty());
+    // Unchanged sources, assets and platc: the last run's diagnostics.
+    let slot = cache.and_then(|dir| Slot::new(dir, "validate", &[], &sources, None));
+    let diagnostics = match slot.as_ref().and_then(|s| phase("cache", || s.lookup())) {
+        Some(entry) => entry.diagnostics,
+        None => {
+            let assets = RefCell::new(Assets::new());
+            let compiled = phase("compile", || {
+                platc::pipeline::compile_with(&sources, None, &|paths| {
+                    let read = platc::source::load_assets(&sources.root, paths);
+                    assets.borrow_mut().clone_from(&read);
+                    read
+                })
+            });
+            if let Some(slot) = &slot {
+                if phase("cache", || {
+                    slot.store(&assets.borrow(), &compiled.diagnostics)
+                })
+                .is_err()
+                {
+                    slot.forget();
+                }
+            }
+            compiled.diagnostics
+        }
+    };
+    let failed = diagnostics
+        .iter()
+        .any(platc::diagnostic::Diagnostic::is_error)
+        || (deny_warnings && !diagnostics.is_empty());
     if format == OutputFormat::Sarif {
-        let log = platc::sarif::render(&checked.diagnostics, &sources);
+        let log = platc::sarif::render(&diagnostics, &sources);
         if stdout.write_all(log.as_bytes()).is_err() {
             return EXIT_USAGE;
         }
@@ -42,13 +74,13 @@ pub(super) fn run(
     } else {
         stderr
     };
-    if diagnostic::report(&checked.diagnostics, &sources, format, out).is_err() {
+    if diagnostic::report(&diagnostics, &sources, format, out).is_err() {
         return EXIT_USAGE;
     }
     if failed {
         EXIT_FAILED
     } else {
-        if format != Format::Json && checked.diagnostics.is_empty() {
+        if format != Format::Json && diagnostics.is_empty() {
             let _ = writeln!(stderr, "ok: {} file(s), no problems", sources.files.len());
         }
         EXIT_OK
