@@ -23,8 +23,16 @@ pub fn phase<T>(name: &str, work: impl FnOnce() -> T) -> T {
     let out = work();
     let _ = writeln!(
         std::io::stderr(),
-        "platc: {name:<12} {:>9.1} ms",
-        start.elapsed().as_secs_f64() * 1e3
+        "platc: {name:<12} {:>9.1} ms {:>7} MB resident",
+        start.elapsed().as_secs_f64() * 1e3,
+        resident_mb().map_or_else(|| "?".to_string(), |mb| mb.to_string())
     );
     out
+}
+
+/// Resident memory of the process now, from `/proc/self/statm` (Linux).
+fn resident_mb() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1024 * 1024))
 }
