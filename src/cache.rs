@@ -177,10 +177,21 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The canonical form of `path`; for a path that does not exist yet (the
+/// output directory before the first build), its canonical parent joined
+/// with its name, so the slot is the same before and after the build.
 fn absolute(path: &Path) -> PathBuf {
-    path.canonicalize()
-        .or_else(|_| std::path::absolute(path))
-        .unwrap_or_else(|_| path.to_path_buf())
+    if let Ok(canonical) = path.canonicalize() {
+        return canonical;
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    match (
+        parent.unwrap_or(Path::new(".")).canonicalize(),
+        path.file_name(),
+    ) {
+        (Ok(parent), Some(name)) => parent.join(name),
+        _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
 }
 
 fn asset_hashes(assets: &Assets) -> BTreeMap<String, String> {
@@ -407,6 +418,24 @@ mod tests {
             );
         }
         assert!(tree_stamp(&dir.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn the_slot_of_an_output_directory_is_the_same_before_and_after_it_exists() {
+        let cache = tempfile::tempdir().expect("cache dir");
+        let (dir, sources) = project("a");
+        std::fs::create_dir(dir.path().join("real")).expect("dir");
+        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).expect("link");
+        let out = dir.path().join("link").join("out");
+        let slot = |out: &Path| {
+            Slot::new(cache.path(), "build", &[], &sources, Some(out))
+                .expect("slot")
+                .file
+        };
+        let before = slot(&out);
+        std::fs::create_dir(&out).expect("out");
+        assert_eq!(slot(&out), before);
+        assert_eq!(slot(&dir.path().join("real").join("out")), before);
     }
 
     #[test]
