@@ -161,10 +161,33 @@ impl Slot {
         prune(dir, MAX_ENTRIES)
     }
 
+    /// `store`, removing the entry when storing fails, so a stale one
+    /// cannot outlive it. Failing only means the next run compiles.
+    pub fn store_or_forget(&self, assets: &Assets, diagnostics: &[Diagnostic]) {
+        if phase("cache", || self.store(assets, diagnostics)).is_err() {
+            self.forget();
+        }
+    }
+
     /// Removes the entry (a run that could not store a valid one).
     pub fn forget(&self) {
         let _ = std::fs::remove_file(&self.file);
     }
+}
+
+/// `pipeline::compile_with` reading the `file()` assets from disk, and what
+/// reading them gave (for `Slot::store`).
+pub fn compile_recording(
+    sources: &SourceMap,
+    env: Option<&str>,
+) -> (crate::pipeline::Compiled, Assets) {
+    let assets = std::cell::RefCell::new(Assets::new());
+    let compiled = crate::pipeline::compile_with(sources, env, &|paths| {
+        let read = crate::source::load_assets(&sources.root, paths);
+        assets.borrow_mut().clone_from(&read);
+        read
+    });
+    (compiled, assets.into_inner())
 }
 
 /// Hashes a length-prefixed field, so `("ab", "c")` and `("a", "bc")` differ.

@@ -1,12 +1,11 @@
 //! `platc build`: check, render, validate, show the change summary, then
 //! write atomically (or, with `--check`, fail when the tree would change).
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use platc::cache::{Assets, Slot};
+use platc::cache::Slot;
 use platc::diagnostic::{self, Code, Format};
 use platc::diff::Tree;
 use platc::timings::phase;
@@ -151,13 +150,8 @@ pub(crate) fn run(
         let _ = writeln!(stderr, "{}: up to date", out.display());
         return EXIT_OK;
     }
-    let assets = RefCell::new(Assets::new());
-    let compiled = phase("compile", || {
-        platc::pipeline::compile_with(&sources, args.env.as_deref(), &|paths| {
-            let read = platc::source::load_assets(&sources.root, paths);
-            assets.borrow_mut().clone_from(&read);
-            read
-        })
+    let (compiled, assets) = phase("compile", || {
+        platc::cache::compile_recording(&sources, args.env.as_deref())
     });
     if let Err(message) = &compiled.env_error {
         let _ = writeln!(stderr, "error[platc::unknown-env]: {message}");
@@ -203,17 +197,10 @@ pub(crate) fn run(
     }
     // Only a tree that is exactly what platc generates is worth replaying:
     // kept files would need their warnings again.
-    let remember = |slot: &Option<Slot>| {
-        if let Some(slot) = slot {
-            if !kept.is_empty()
-                || phase("cache", || {
-                    slot.store(&assets.borrow(), &compiled.diagnostics)
-                })
-                .is_err()
-            {
-                slot.forget();
-            }
-        }
+    let remember = |slot: &Option<Slot>| match slot {
+        Some(slot) if kept.is_empty() => slot.store_or_forget(&assets, &compiled.diagnostics),
+        Some(slot) => slot.forget(),
+        None => {}
     };
     let changes = plan
         .actions

@@ -1,10 +1,9 @@
 //! `platc validate`: every check, nothing written.
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;
 
-use platc::cache::{Assets, Slot};
+use platc::cache::Slot;
 use platc::timings::phase;
 
 use platc::diagnostic::{self, Format};
@@ -33,22 +32,11 @@ pub(super) fn run(
     let diagnostics = match slot.as_ref().and_then(|s| phase("cache", || s.lookup())) {
         Some(entry) => entry.diagnostics,
         None => {
-            let assets = RefCell::new(Assets::new());
-            let compiled = phase("compile", || {
-                platc::pipeline::compile_with(&sources, None, &|paths| {
-                    let read = platc::source::load_assets(&sources.root, paths);
-                    assets.borrow_mut().clone_from(&read);
-                    read
-                })
+            let (compiled, assets) = phase("compile", || {
+                platc::cache::compile_recording(&sources, None)
             });
             if let Some(slot) = &slot {
-                if phase("cache", || {
-                    slot.store(&assets.borrow(), &compiled.diagnostics)
-                })
-                .is_err()
-                {
-                    slot.forget();
-                }
+                slot.store_or_forget(&assets, &compiled.diagnostics);
             }
             compiled.diagnostics
         }
