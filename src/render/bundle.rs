@@ -108,7 +108,7 @@ pub fn encode(content: &FileContent) -> String {
                 if i > 0 {
                     out.push_str("---\n");
                 }
-                out.push_str(&to_yaml(&doc.value));
+                write_yaml(&mut out, &doc.value);
             }
             out
         }
@@ -121,20 +121,29 @@ pub fn encode(content: &FileContent) -> String {
 /// else quoted.
 pub fn to_yaml(value: &Json) -> String {
     let mut out = String::new();
-    match value {
-        Json::Object(map) if !map.is_empty() => write_map(&mut out, map, 0),
-        Json::Array(items) if !items.is_empty() => write_list(&mut out, items, 0),
-        scalar => {
-            write_scalar(&mut out, scalar, 0);
-            out.push('\n');
-        }
-    }
+    write_yaml(&mut out, value);
     out
 }
 
+/// `to_yaml`, appended to `out`.
+fn write_yaml(out: &mut String, value: &Json) {
+    match value {
+        Json::Object(map) if !map.is_empty() => write_map(out, map, 0),
+        Json::Array(items) if !items.is_empty() => write_list(out, items, 0),
+        scalar => {
+            write_scalar(out, scalar, 0);
+            out.push('\n');
+        }
+    }
+}
+
 fn indent(out: &mut String, n: usize) {
-    for _ in 0..n {
-        out.push(' ');
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let step = n.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        n -= step;
     }
 }
 
@@ -203,7 +212,10 @@ fn write_scalar(out: &mut String, value: &Json, level: usize) {
     match value {
         Json::Null => out.push_str("null"),
         Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Json::Number(n) => out.push_str(&n.to_string()),
+        Json::Number(n) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{n}");
+        }
         Json::String(s) => write_string(out, s, level, false),
         Json::Object(_) => out.push_str("{}"),
         Json::Array(_) => out.push_str("[]"),
@@ -265,10 +277,50 @@ fn literal_block_safe(s: &str) -> bool {
 
 /// A plain (unquoted) scalar that every YAML reader takes as this same string.
 fn is_plain_safe(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
+    if bytes.len() > 200 {
+        return false;
+    }
+    if !s.is_ascii() {
+        return is_plain_safe_text(s);
+    }
+    // ASCII: one pass over the bytes (this runs for every key and string
+    // of every document).
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() || last == b':' {
+        return false;
+    }
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first)
+        && !(first == b'-'
+            && bytes.len() > 1
+            && bytes[1] != b' '
+            && !s.starts_with("---")
+            && !looks_numeric(s))
+    {
+        return false;
+    }
+    let mut previous = 0u8;
+    for &b in bytes {
+        if b.is_ascii_control()
+            || (previous == b':' && b == b' ')
+            || (previous == b' ' && b == b'#')
+        {
+            return false;
+        }
+        previous = b;
+    }
+    !(looks_numeric(s) || is_special_word(s) || looks_like_time(s))
+}
+
+/// `is_plain_safe` for text with non-ASCII characters (Unicode whitespace
+/// and control characters count).
+fn is_plain_safe_text(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if s.trim() != s || s.len() > 200 {
+    if s.trim() != s {
         return false;
     }
     if "-?:,[]{}#&*!|>'\"%@`".contains(first)
@@ -284,14 +336,15 @@ fn is_plain_safe(s: &str) -> bool {
     {
         return false;
     }
-    if looks_numeric(s) || is_special_word(s) {
-        return false;
-    }
-    // Go's YAML and PyYAML resolve timestamps and sexagesimal numbers.
-    !(first.is_ascii_digit()
+    !(looks_numeric(s) || is_special_word(s) || looks_like_time(s))
+}
+
+/// Go's YAML and PyYAML resolve timestamps and sexagesimal numbers.
+fn looks_like_time(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(u8::is_ascii_digit)
         && s.contains([':', '-'])
         && s.chars()
-            .all(|c| c.is_ascii_digit() || ":-.TtZz ".contains(c)))
+            .all(|c| c.is_ascii_digit() || ":-.TtZz ".contains(c))
 }
 
 fn looks_numeric(s: &str) -> bool {
@@ -305,25 +358,11 @@ fn looks_numeric(s: &str) -> bool {
 }
 
 fn is_special_word(s: &str) -> bool {
-    matches!(
-        s.to_ascii_lowercase().as_str(),
-        "null"
-            | "~"
-            | "true"
-            | "false"
-            | "yes"
-            | "no"
-            | "on"
-            | "off"
-            | "y"
-            | "n"
-            | ".inf"
-            | "-.inf"
-            | "+.inf"
-            | ".nan"
-            | "<<"
-            | "="
-    )
+    const WORDS: [&str; 16] = [
+        "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", "-.inf", "+.inf",
+        ".nan", "<<", "=",
+    ];
+    s.len() <= 5 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 /// Order of kinds inside an app: what others depend on first.
@@ -368,6 +407,14 @@ mod tests {
             "h: ''",
         ] {
             assert!(text.contains(line), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass ASCII check decides exactly as the general one.
+        #[test]
+        fn ascii_fast_path_agrees_with_the_general_check(s in "[-?:,#&*!|>'\"%@` a-zA-Z0-9._~=<+\t\n\x0b\x7f]{0,10}") {
+            proptest::prop_assert_eq!(is_plain_safe(&s), is_plain_safe_text(&s), "{:?}", s);
         }
     }
 

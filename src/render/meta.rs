@@ -5,6 +5,17 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::ir;
 
+/// A JSON object of `fields`, in order, moving the values in. `json!`
+/// serializes every value it interpolates, a deep copy: on hot paths (one
+/// call per object) that copy was a fifth of rendering.
+pub fn object<const N: usize>(fields: [(&str, Json); N]) -> Json {
+    let mut map = Map::with_capacity(N);
+    for (key, value) in fields {
+        map.insert(key.to_string(), value);
+    }
+    Json::Object(map)
+}
+
 /// `app.kubernetes.io/managed-by` value.
 pub const MANAGED_BY: &str = "platc";
 

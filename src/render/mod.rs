@@ -50,17 +50,18 @@ impl Object {
 
     /// `metadata.namespace`, if the object is namespaced.
     pub fn namespace(&self) -> Option<&str> {
-        self.value
-            .pointer("/metadata/namespace")
-            .and_then(Json::as_str)
+        self.metadata("namespace")
     }
 
     /// `metadata.name`.
     pub fn name(&self) -> &str {
-        self.value
-            .pointer("/metadata/name")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
+        self.metadata("name").unwrap_or_default()
+    }
+
+    /// A string field of `metadata`. Not `Json::pointer`, which allocates
+    /// per token: these accessors run several times per object.
+    fn metadata(&self, field: &str) -> Option<&str> {
+        self.value.get("metadata")?.get(field)?.as_str()
     }
 
     /// `kind`.

@@ -25,6 +25,7 @@
 //! external clients of ingress controllers), from the table `CHART_NEEDS`.
 //! Names longer than 63 characters are cut and end in a sha256 suffix.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
@@ -282,7 +283,15 @@ impl Selector {
     fn json(&self) -> Json {
         match self {
             Selector::Labels(labels) if labels.is_empty() => json!({}),
-            Selector::Labels(labels) => json!({ "matchLabels": labels }),
+            Selector::Labels(labels) => meta::object([(
+                "matchLabels",
+                Json::Object(
+                    labels
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                        .collect(),
+                ),
+            )]),
             Selector::InstanceIn(values) => json!({
                 "matchExpressions": [{ "key": "app.kubernetes.io/instance", "operator": "In", "values": values }],
             }),
@@ -389,16 +398,26 @@ impl Peer {
             Place::Pods {
                 namespace,
                 selector,
-            } => Some(json!({
-                "namespaceSelector": { "matchLabels": { "kubernetes.io/metadata.name": namespace } },
-                "podSelector": selector.json(),
-            })),
+            } => Some(meta::object([
+                (
+                    "namespaceSelector",
+                    meta::object([(
+                        "matchLabels",
+                        meta::object([(
+                            "kubernetes.io/metadata.name",
+                            Json::String(namespace.clone()),
+                        )]),
+                    )]),
+                ),
+                ("podSelector", selector.json()),
+            ])),
             Place::AnyNamespace(Selector::Labels(labels)) if labels.is_empty() => {
                 Some(json!({ "namespaceSelector": {} }))
             }
-            Place::AnyNamespace(selector) => {
-                Some(json!({ "namespaceSelector": {}, "podSelector": selector.json() }))
-            }
+            Place::AnyNamespace(selector) => Some(meta::object([
+                ("namespaceSelector", meta::object([])),
+                ("podSelector", selector.json()),
+            ])),
             Place::Anywhere => None,
         }
     }
@@ -444,16 +463,16 @@ impl Edges {
         if matches!(&ports, Some(p) if p.is_empty()) {
             return;
         }
-        match self.0.get_mut(&(caller.clone(), callee.clone())) {
-            Some(existing) => {
-                if let (Some(have), Some(new)) = (existing.as_mut(), ports.as_ref()) {
-                    have.extend(new.iter().copied());
+        match self.0.entry((caller, callee)) {
+            Entry::Occupied(mut existing) => {
+                if let (Some(have), Some(new)) = (existing.get_mut().as_mut(), ports) {
+                    have.extend(new);
                 } else {
-                    *existing = None;
+                    *existing.get_mut() = None;
                 }
             }
-            None => {
-                self.0.insert((caller, callee), ports);
+            Entry::Vacant(slot) => {
+                slot.insert(ports);
             }
         }
     }
@@ -816,12 +835,12 @@ fn policy(
     spec: Json,
     origin: Span,
 ) -> Policy {
-    let value = json!({
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": meta::metadata(platform, name, Some(ns), owner),
-        "spec": spec,
-    });
+    let value = meta::object([
+        ("apiVersion", Json::String("networking.k8s.io/v1".into())),
+        ("kind", Json::String("NetworkPolicy".into())),
+        ("metadata", meta::metadata(platform, name, Some(ns), owner)),
+        ("spec", spec),
+    ]);
     Policy {
         namespace: ns.to_string(),
         name: name.to_string(),
@@ -834,7 +853,7 @@ fn policy(
 fn rule(direction: &str, peer: &Peer, ports: Option<&BTreeSet<PortRange>>) -> Json {
     let mut rule = Map::new();
     if let Some(peer) = peer.json() {
-        rule.insert(direction.into(), json!([peer]));
+        rule.insert(direction.into(), Json::Array(vec![peer]));
     }
     if let Some(ports) = ports {
         rule.insert(

@@ -168,7 +168,7 @@ impl Cx<'_> {
 
     /// Pod template metadata: the labels only.
     fn template_metadata(&self) -> Json {
-        json!({ "labels": self.labels() })
+        meta::object([("labels", Json::Object(self.labels()))])
     }
 
     /// Sets the pod template at `pointer` to carry the workload's labels and
@@ -535,12 +535,12 @@ fn scaled_object(
 }
 
 fn trigger_authentication(cx: &Cx<'_>, name: &str, spec: Json) -> Object {
-    let value = json!({
-        "apiVersion": "keda.sh/v1alpha1",
-        "kind": "TriggerAuthentication",
-        "metadata": cx.metadata(name, None),
-        "spec": spec,
-    });
+    let value = meta::object([
+        ("apiVersion", json!("keda.sh/v1alpha1")),
+        ("kind", json!("TriggerAuthentication")),
+        ("metadata", cx.metadata(name, None)),
+        ("spec", spec),
+    ]);
     Object::new(value, cx.w.origin)
 }
 
@@ -609,19 +609,24 @@ fn service_monitor(cx: &Cx<'_>, metrics: &ir::Metrics, monitoring: &Monitoring) 
             labels.insert(key.clone(), value.clone());
         }
     }
-    let value = json!({
-        "apiVersion": "monitoring.coreos.com/v1",
-        "kind": "ServiceMonitor",
-        "metadata": metadata,
-        "spec": {
-            "selector": { "matchLabels": meta::selector(&w.name) },
-            "endpoints": [{
-                "port": metrics.port,
-                "path": metrics.path,
-                "interval": metrics.interval.text(),
-            }],
-        },
+    let endpoint = json!({
+        "port": metrics.port,
+        "path": metrics.path,
+        "interval": metrics.interval.text(),
     });
+    let spec = meta::object([
+        (
+            "selector",
+            meta::object([("matchLabels", Json::Object(meta::selector(&w.name)))]),
+        ),
+        ("endpoints", Json::Array(vec![endpoint])),
+    ]);
+    let value = meta::object([
+        ("apiVersion", json!("monitoring.coreos.com/v1")),
+        ("kind", json!("ServiceMonitor")),
+        ("metadata", metadata),
+        ("spec", spec),
+    ]);
     Object::new(value, metrics.origin)
 }
 
