@@ -66,10 +66,13 @@ pub fn lower(
 type Cache<'a> = BTreeMap<Kind, Vec<(String, Span, Fields<'a>)>>;
 
 fn effective_fields<'a>(resolved: &Resolved<'a>, env: Option<&str>) -> Cache<'a> {
+    use rayon::prelude::*;
     let mut cache = Cache::new();
     for kind in Kind::ALL {
-        let list = resolved
-            .of(*kind)
+        // Declarations merge independently: on all cores, in name order.
+        let decls: Vec<_> = resolved.of(*kind).collect();
+        let list = decls
+            .into_par_iter()
             .map(|(name, decl)| (name.clone(), decl.name.span, resolved.effective(decl, env)))
             .collect();
         cache.insert(*kind, list);
