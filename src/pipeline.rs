@@ -170,6 +170,8 @@ pub fn compile_with(sources: &SourceMap, env: Option<&str>, load: LoadAssets<'_>
     }
     let bundle = phase("render", || crate::render::render(&views));
     diagnostics.extend(crate::render::chart_diagnostics(&views));
+    // Nothing reads the views after rendering: validation reuses their memory.
+    drop(views);
     phase("validate", || {
         crate::validate::validate(&bundle, &mut diagnostics)
     });

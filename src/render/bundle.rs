@@ -292,7 +292,28 @@ fn is_plain_safe(s: &str) -> bool {
     if first.is_ascii_whitespace() || last.is_ascii_whitespace() || last == b':' {
         return false;
     }
-    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first)
+    let indicator = matches!(
+        first,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    );
+    if indicator
         && !(first == b'-'
             && bytes.len() > 1
             && bytes[1] != b' '

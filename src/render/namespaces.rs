@@ -867,33 +867,35 @@ fn rule(direction: &str, peer: &Peer, ports: Option<&BTreeSet<PortRange>>) -> Js
 /// The policy of one group of pods platc manages: every flow into it
 /// (ingress rules, one per caller) and out of it (egress rules, one per
 /// callee), so a reviewer reads what a workload may talk to in one object.
+///
+/// Rules are kept as (other end, ports) and turned into JSON on all cores.
 #[derive(Default)]
-struct Side {
-    ingress: Vec<Json>,
-    egress: Vec<Json>,
+struct Side<'e> {
+    ingress: Vec<(&'e Peer, Option<&'e BTreeSet<PortRange>>)>,
+    egress: Vec<(&'e Peer, Option<&'e BTreeSet<PortRange>>)>,
 }
 
 /// One policy per managed end of the edges (`allow-<key>` in its
 /// namespace), rules in edge order.
 fn edge_policies(platform: &ir::Platform, edges: &Edges) -> Vec<Policy> {
-    let mut sides: BTreeMap<&Peer, Side> = BTreeMap::new();
+    let mut sides: BTreeMap<&Peer, Side<'_>> = BTreeMap::new();
     for ((caller, callee), ports) in &edges.0 {
         if matches!(caller.place, Place::Pods { .. }) {
             sides
                 .entry(caller)
                 .or_default()
                 .egress
-                .push(rule("to", callee, ports.as_ref()));
+                .push((callee, ports.as_ref()));
         }
         if matches!(callee.place, Place::Pods { .. }) {
             sides
                 .entry(callee)
                 .or_default()
                 .ingress
-                .push(rule("from", caller, ports.as_ref()));
+                .push((caller, ports.as_ref()));
         }
     }
-    let sides: Vec<(&Peer, Side)> = sides.into_iter().collect();
+    let sides: Vec<(&Peer, Side<'_>)> = sides.into_iter().collect();
     sides
         .into_par_iter()
         .filter_map(|(peer, side)| side_policy(platform, peer, side))
@@ -901,7 +903,7 @@ fn edge_policies(platform: &ir::Platform, edges: &Edges) -> Vec<Policy> {
 }
 
 /// The policy of one managed end; `None` for an end that is not pods.
-fn side_policy(platform: &ir::Platform, peer: &Peer, side: Side) -> Option<Policy> {
+fn side_policy(platform: &ir::Platform, peer: &Peer, side: Side<'_>) -> Option<Policy> {
     let Place::Pods {
         namespace,
         selector,
@@ -920,10 +922,18 @@ fn side_policy(platform: &ir::Platform, peer: &Peer, side: Side) -> Option<Polic
     }
     spec.insert("policyTypes".into(), Json::Array(types));
     if !side.ingress.is_empty() {
-        spec.insert("ingress".into(), Json::Array(side.ingress));
+        let rules = side
+            .ingress
+            .iter()
+            .map(|(caller, ports)| rule("from", caller, *ports));
+        spec.insert("ingress".into(), Json::Array(rules.collect()));
     }
     if !side.egress.is_empty() {
-        spec.insert("egress".into(), Json::Array(side.egress));
+        let rules = side
+            .egress
+            .iter()
+            .map(|(callee, ports)| rule("to", callee, *ports));
+        spec.insert("egress".into(), Json::Array(rules.collect()));
     }
     let name = format!("allow-{}{}", peer.key, peer.suffix);
     Some(policy(
