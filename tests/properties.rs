@@ -163,6 +163,25 @@ proptest! {
     }
 }
 
+proptest! {
+    /// A string literal holds exactly its characters: anything but `"`, `\\`,
+    /// a newline, and `$` before `{` (the grammar spells this set as
+    /// character ranges; this holds it to the definition).
+    #[test]
+    fn string_literals_keep_every_other_character(text in "[^\"\\\\\n]{0,40}") {
+        prop_assume!(!text.contains("${"));
+        let file = platc::parse::parse_file(&source(&format!("service s {{ image = \"{text}\" }}\n")))
+            .map_err(|d| TestCaseError::fail(d.message))?;
+        let platc::ast::Item::Attribute(attr) = &file.declarations[0].body.items[0] else {
+            return Err(TestCaseError::fail("not an attribute"));
+        };
+        let platc::ast::ValueKind::String(literal) = &attr.value.kind else {
+            return Err(TestCaseError::fail("not a string"));
+        };
+        prop_assert_eq!(literal.as_plain(), Some(text));
+    }
+}
+
 /// One edit of a text.
 #[derive(Debug, Clone)]
 enum Mutation {
