@@ -51,6 +51,13 @@ pub fn check_with(sources: &SourceMap, load: LoadAssets<'_>) -> Checked {
         crate::lower::lower(&resolved, sources, &assets, &mut diagnostics)
     });
     sort_and_dedupe(&mut diagnostics);
+    // The syntax trees are done with: freed file by file on all cores (at
+    // 10,000 services, one thread took 50 ms of the critical path).
+    drop(resolved);
+    {
+        use rayon::prelude::*;
+        files.into_par_iter().for_each(drop);
+    }
     let views = if diagnostics.iter().any(Diagnostic::is_error) {
         BTreeMap::new()
     } else {
