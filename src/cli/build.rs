@@ -42,11 +42,7 @@ const OBJECT_SUMMARY_LIMIT: usize = 1000;
 /// as `platc diff` reports it), then `~ path` for any changed file that no
 /// object change accounts for. Only the files the plan changes are compared.
 /// Large changes: `directory_summary`.
-fn object_summary(
-    bundle: platc::render::Bundle,
-    old: &write::OutTree,
-    plan: &write::Plan,
-) -> String {
+fn object_summary(old: &write::OutTree, plan: &write::Plan) -> String {
     let changed: BTreeSet<&str> = plan
         .actions
         .iter()
@@ -54,11 +50,6 @@ fn object_summary(
         .map(|(path, _)| path.as_str())
         .collect();
     if changed.is_empty() || changed.len() > OBJECT_SUMMARY_LIMIT {
-        // No objects to name. Freeing tens of thousands of them one by one
-        // took a third of a second of CPU, on another thread that competed
-        // with the writer's; the process ends after writing, and the OS
-        // takes the memory back at once (this runs once per process).
-        std::mem::forget(bundle);
         return if changed.is_empty() {
             String::new()
         } else {
@@ -70,9 +61,15 @@ fn object_summary(
         changed.contains(path)
             || (path.ends_with("kustomization.yaml") && !plan.kept.contains(path))
     };
+    // Both sides from bytes: the old tree as read, the new one as it will be
+    // written (the rendered objects were freed while encoding).
     let before = Tree::from_out_tree_only(old, wanted);
-    let mut after = Tree::from(bundle);
-    after.retain(wanted);
+    let after = Tree::from_texts(
+        plan.generated
+            .iter()
+            .filter(|(path, _)| wanted(path))
+            .map(|(path, text)| (path.as_str(), text.as_str())),
+    );
     let changes = platc::diff::summary_diff(&before, &after);
     let mut text = platc::diff::format::summary(&changes, false);
     let covered = changes.paths();
@@ -176,9 +173,9 @@ pub(crate) fn run(
             return EXIT_USAGE;
         }
     };
-    let encoded = phase("encode", || bundle.encode());
+    let encoded = phase("encode", || bundle.into_encoded());
     let plan = phase("plan", || write::plan(encoded, &old, args.force));
-    let summary = phase("summary", || object_summary(bundle, &old, &plan));
+    let summary = phase("summary", || object_summary(&old, &plan));
     let _ = stdout.write_all(summary.as_bytes());
     let kept: Vec<_> = plan
         .actions

@@ -79,6 +79,24 @@ impl Bundle {
         encoded.into_iter().collect()
     }
 
+    /// Every file encoded, by path, consuming the bundle: each file's
+    /// documents are freed as soon as it is encoded, so the text reuses
+    /// their memory instead of adding to it (`platc build`, which needs
+    /// only the bytes from here on).
+    pub fn into_encoded(self) -> BTreeMap<String, String> {
+        use rayon::prelude::*;
+        let files: Vec<(String, FileContent)> = self.files.into_iter().collect();
+        let encoded: Vec<(String, String)> = files
+            .into_par_iter()
+            .map(|(path, content)| {
+                let text = encode(&content);
+                (path, text)
+            })
+            .collect();
+        // Already in key order: the map is built without re-sorting.
+        encoded.into_iter().collect()
+    }
+
     /// Every document with its file path and index in the file.
     pub fn documents(&self) -> impl Iterator<Item = (&str, usize, &Document)> {
         self.files.iter().flat_map(|(path, content)| match content {
