@@ -69,32 +69,19 @@ impl Bundle {
 
     /// Every file encoded, by path.
     pub fn encode(&self) -> BTreeMap<String, String> {
-        use rayon::prelude::*;
-        let files: Vec<(&String, &FileContent)> = self.files.iter().collect();
-        let encoded: Vec<(String, String)> = files
-            .par_iter()
-            .map(|(path, content)| ((*path).clone(), encode(content)))
-            .collect();
-        // Already in key order: the map is built without re-sorting.
-        encoded.into_iter().collect()
+        encode_all(
+            self.files
+                .iter()
+                .map(|(path, content)| (path.clone(), content))
+                .collect(),
+        )
     }
 
-    /// Every file encoded, by path, consuming the bundle: each file's
-    /// documents are freed as soon as it is encoded, so the text reuses
-    /// their memory instead of adding to it (`platc build`, which needs
-    /// only the bytes from here on).
+    /// `encode`, consuming the bundle: each file's documents are freed as
+    /// soon as it is encoded, so the text reuses their memory instead of
+    /// adding to it (`platc build`, which needs only the bytes from here on).
     pub fn into_encoded(self) -> BTreeMap<String, String> {
-        use rayon::prelude::*;
-        let files: Vec<(String, FileContent)> = self.files.into_iter().collect();
-        let encoded: Vec<(String, String)> = files
-            .into_par_iter()
-            .map(|(path, content)| {
-                let text = encode(&content);
-                (path, text)
-            })
-            .collect();
-        // Already in key order: the map is built without re-sorting.
-        encoded.into_iter().collect()
+        encode_all(self.files.into_iter().collect())
     }
 
     /// Every document with its file path and index in the file.
@@ -108,6 +95,23 @@ impl Bundle {
             FileContent::Text(_) => Vec::new(),
         })
     }
+}
+
+/// Encodes files on all cores; `files` is in path order, and so is the
+/// map, built without re-sorting. Borrowed or owned contents (owned ones are
+/// dropped on the thread that encoded them).
+fn encode_all<C: std::borrow::Borrow<FileContent> + Send>(
+    files: Vec<(String, C)>,
+) -> BTreeMap<String, String> {
+    use rayon::prelude::*;
+    let encoded: Vec<(String, String)> = files
+        .into_par_iter()
+        .map(|(path, content)| {
+            let text = encode(content.borrow());
+            (path, text)
+        })
+        .collect();
+    encoded.into_iter().collect()
 }
 
 /// The bytes of one file.
