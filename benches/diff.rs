@@ -68,7 +68,13 @@ fn compile(files: &[(String, String)]) -> platc::render::Bundle {
         .map(|(n, t)| (n.as_str(), t.as_str()))
         .collect();
     let sources = SourceMap::from_strings("bench", &named);
-    let compiled = platc::pipeline::compile(&sources);
+    // As `platc diff` compiles: keeping the objects' values to compare.
+    let compiled = platc::pipeline::compile_keeping(
+        &sources,
+        None,
+        &|paths| platc::source::load_assets(&sources.root, paths),
+        platc::pipeline::Keep::Values,
+    );
     assert!(
         !compiled.has_errors(),
         "generated platform has errors: {:?}",

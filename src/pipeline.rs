@@ -140,9 +140,31 @@ pub fn compile_for(sources: &SourceMap, env: Option<&str>) -> Compiled {
     })
 }
 
+/// What the bundle keeps of each rendered Kubernetes object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Its bytes: without env overlays, each object is checked and encoded
+    /// as soon as it is rendered and its value freed (`render::Sealed`).
+    /// `build` and `validate`.
+    Bytes,
+    /// Its value: `platc diff` compares values, and reading them back from
+    /// bytes would cost what the old side's parsing costs.
+    Values,
+}
+
 /// `compile_for`, with the `file()` assets read by `load` instead of from the
 /// disk (`source::assets_from_map` serves them from a map).
 pub fn compile_with(sources: &SourceMap, env: Option<&str>, load: LoadAssets<'_>) -> Compiled {
+    compile_keeping(sources, env, load, Keep::Bytes)
+}
+
+/// `compile_with`, keeping of each object what `keep` says.
+pub fn compile_keeping(
+    sources: &SourceMap,
+    env: Option<&str>,
+    load: LoadAssets<'_>,
+    keep: Keep,
+) -> Compiled {
     let checked = check_with(sources, load);
     if checked.has_errors() {
         return Compiled {
@@ -175,7 +197,8 @@ pub fn compile_with(sources: &SourceMap, env: Option<&str>, load: LoadAssets<'_>
             view.envs.retain(|name, _| name == env);
         }
     }
-    let bundle = phase("render", || crate::render::render(&views));
+    let seal = keep == Keep::Bytes && views.len() == 1;
+    let bundle = phase("render", || crate::render::render_with(&views, seal));
     diagnostics.extend(crate::render::chart_diagnostics(&views));
     // Nothing reads the views after rendering: validation reuses their memory.
     drop(views);

@@ -13,6 +13,7 @@ use clap::ValueEnum;
 use platc::diagnostic::{self, Format as DiagnosticFormat};
 use platc::diff::format::{self, Format, DEFAULT_MAX_SIZE};
 use platc::diff::Tree;
+use platc::pipeline::Keep;
 use platc::source::SourceMap;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
@@ -68,7 +69,12 @@ pub(crate) fn run(
             return EXIT_USAGE;
         }
     };
-    let compiled = platc::pipeline::compile(&sources);
+    let compiled = platc::pipeline::compile_keeping(
+        &sources,
+        None,
+        &|paths| platc::source::load_assets(&sources.root, paths),
+        Keep::Values,
+    );
     let _ = diagnostic::report(&compiled.diagnostics, &sources, human, stderr);
     let Some(bundle) = compiled.bundle else {
         let _ = writeln!(stderr, "no diff: the project has errors");
@@ -184,7 +190,7 @@ fn base_tree(
         |paths: &std::collections::BTreeSet<String>| -> BTreeMap<String, Result<String, String>> {
             project.assets(paths)
         };
-    let compiled = platc::pipeline::compile_with(&sources, None, &load);
+    let compiled = platc::pipeline::compile_keeping(&sources, None, &load, Keep::Values);
     let Some(bundle) = compiled.bundle else {
         let _ = writeln!(stderr, "the project at `{revision}` has errors:");
         let _ = diagnostic::report(&compiled.diagnostics, &sources, human, stderr);

@@ -117,6 +117,10 @@ impl TreeFile {
                 TreeFile::Documents(docs.into_iter().map(|d| d.value).collect())
             }
             FileContent::Text(text) => TreeFile::Text(text),
+            // Its value was freed once encoded: read back from its bytes,
+            // as the old side of the diff is.
+            FileContent::Sealed(sealed) => parse_documents(&sealed.text)
+                .map_or(TreeFile::Text(sealed.text), TreeFile::Documents),
         }
     }
 

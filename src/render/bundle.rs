@@ -22,6 +22,8 @@ pub enum FileContent {
     Documents(Vec<Document>),
     /// Text written as is (README).
     Text(String),
+    /// One Kubernetes object, checked and encoded while rendering.
+    Sealed(Box<super::Sealed>),
 }
 
 /// The rendered output tree.
@@ -54,6 +56,19 @@ impl Bundle {
         );
     }
 
+    /// Adds a file of one rendered object, sealed or not.
+    ///
+    /// # Panics
+    /// When the path is already taken.
+    pub fn add_object(&mut self, path: impl Into<String>, object: super::Object) {
+        let path = path.into();
+        let previous = self.files.insert(path.clone(), object.into_content());
+        assert!(
+            previous.is_none(),
+            "invariant: output path `{path}` is rendered once"
+        );
+    }
+
     /// Adds a text file.
     ///
     /// # Panics
@@ -74,17 +89,23 @@ impl Bundle {
                 .iter()
                 .map(|(path, content)| (path.clone(), content))
                 .collect(),
+            encode,
         )
     }
 
     /// `encode`, consuming the bundle: each file's documents are freed as
     /// soon as it is encoded, so the text reuses their memory instead of
     /// adding to it (`platc build`, which needs only the bytes from here on).
+    /// A sealed object's text is moved, not copied.
     pub fn into_encoded(self) -> BTreeMap<String, String> {
-        encode_all(self.files.into_iter().collect())
+        encode_all(self.files.into_iter().collect(), |content| match content {
+            FileContent::Sealed(sealed) => sealed.text,
+            other => encode(&other),
+        })
     }
 
-    /// Every document with its file path and index in the file.
+    /// Every document with its file path and index in the file; sealed
+    /// objects have no document left.
     pub fn documents(&self) -> impl Iterator<Item = (&str, usize, &Document)> {
         self.files.iter().flat_map(|(path, content)| match content {
             FileContent::Documents(docs) => docs
@@ -92,22 +113,23 @@ impl Bundle {
                 .enumerate()
                 .map(|(i, d)| (path.as_str(), i, d))
                 .collect::<Vec<_>>(),
-            FileContent::Text(_) => Vec::new(),
+            FileContent::Text(_) | FileContent::Sealed(_) => Vec::new(),
         })
     }
 }
 
-/// Encodes files on all cores; `files` is in path order, and so is the
-/// map, built without re-sorting. Borrowed or owned contents (owned ones are
-/// dropped on the thread that encoded them).
-fn encode_all<C: std::borrow::Borrow<FileContent> + Send>(
+/// Encodes files on all cores with `encode_one`; `files` is in path order,
+/// and so is the map, built without re-sorting. Borrowed or owned contents
+/// (owned ones are dropped on the thread that encoded them).
+fn encode_all<C: Send>(
     files: Vec<(String, C)>,
+    encode_one: impl Fn(C) -> String + Sync,
 ) -> BTreeMap<String, String> {
     use rayon::prelude::*;
     let encoded: Vec<(String, String)> = files
         .into_par_iter()
         .map(|(path, content)| {
-            let text = encode(content.borrow());
+            let text = encode_one(content);
             (path, text)
         })
         .collect();
@@ -124,6 +146,7 @@ pub fn encode(content: &FileContent) -> String {
             }
             text
         }
+        FileContent::Sealed(sealed) => sealed.text.clone(),
         FileContent::Documents(docs) => {
             let mut out = String::new();
             for (i, doc) in docs.iter().enumerate() {

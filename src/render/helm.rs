@@ -844,6 +844,7 @@ env prod { destination = "https://prod.example.com:6443" }
                     format!("# {path}\n{body}")
                 }
                 crate::render::FileContent::Text(text) => format!("# {path}\n{text}"),
+                crate::render::FileContent::Sealed(sealed) => format!("# {path}\n{}", sealed.text),
             })
             .collect::<Vec<_>>()
             .join("\n")

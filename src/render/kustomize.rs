@@ -64,7 +64,7 @@ fn add_objects(bundle: &mut Bundle, dir: &str, objects: Vec<Object>) -> Vec<Stri
             name = format!("{}-{n}.yaml", file_name(&object).trim_end_matches(".yaml"));
             n += 1;
         }
-        bundle.add(format!("{dir}/{name}"), object.value, Some(object.origin));
+        bundle.add_object(format!("{dir}/{name}"), object);
         names.push(name);
     }
     names

@@ -36,26 +36,120 @@ pub use bundle::{Bundle, Document, FileContent};
 /// One rendered Kubernetes object, before it is placed in a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Object {
-    /// The full manifest: `apiVersion`, `kind`, `metadata`, then the rest.
+    /// The full manifest: `apiVersion`, `kind`, `metadata`, then the rest;
+    /// `Json::Null` once the object is sealed.
     pub value: Json,
     /// The declaration it came from (diagnostics only).
     pub origin: Span,
+    /// The object checked and encoded, its value freed (`Object::seal`).
+    sealed: Option<Box<Sealed>>,
+}
+
+/// An object checked and encoded as soon as it was rendered, so that its
+/// `Json` (about seven times the size of its YAML) does not live until the
+/// whole tree is rendered: at 10,000 services the values of every object
+/// at once were most of the peak memory. What later stages need of it is
+/// kept: its identity, its bytes and what validation found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sealed {
+    api_version: String,
+    kind: String,
+    namespace: Option<String>,
+    name: String,
+    /// Whether validation counts it for `duplicate-object`.
+    identified: bool,
+    /// The file it will be written to, as `bundle::encode` writes it.
+    pub text: String,
+    /// Its schema and name problems (`validate::check_object`).
+    pub problems: Vec<crate::validate::Problem>,
+    /// The declaration it came from.
+    pub origin: Span,
+}
+
+impl Sealed {
+    /// (group, kind, namespace, name), for objects validation identifies.
+    pub(crate) fn identity(&self) -> Option<crate::validate::Identity<'_>> {
+        self.identified.then(|| {
+            (
+                group_of(&self.api_version),
+                self.kind.as_str(),
+                self.namespace.as_deref().unwrap_or(""),
+                self.name.as_str(),
+            )
+        })
+    }
+}
+
+/// The API group of an apiVersion (`""` for the core group).
+fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(group, _)| group)
 }
 
 impl Object {
     /// Wraps a manifest.
     pub fn new(value: Json, origin: Span) -> Self {
-        Self { value, origin }
+        Self {
+            value,
+            origin,
+            sealed: None,
+        }
+    }
+
+    /// Checks and encodes the object now and frees its value (see
+    /// `Sealed`). The accessors below keep working; `value` is `Null`.
+    #[must_use]
+    pub fn seal(self) -> Self {
+        if self.sealed.is_some() {
+            return self;
+        }
+        let (problems, identified) = crate::validate::check_object(&self.value);
+        let sealed = Sealed {
+            api_version: self.api_version().to_string(),
+            kind: self.kind().to_string(),
+            namespace: self.namespace().map(str::to_string),
+            name: self.name().to_string(),
+            identified,
+            text: bundle::to_yaml(&self.value),
+            problems,
+            origin: self.origin,
+        };
+        Self {
+            value: Json::Null,
+            origin: self.origin,
+            sealed: Some(Box::new(sealed)),
+        }
+    }
+
+    /// The sealed form, if the object was sealed.
+    pub fn sealed(&self) -> Option<&Sealed> {
+        self.sealed.as_deref()
+    }
+
+    /// What `kustomize` places in a file: the sealed object, or its value.
+    pub(crate) fn into_content(self) -> FileContent {
+        match self.sealed {
+            Some(sealed) => FileContent::Sealed(sealed),
+            None => FileContent::Documents(vec![Document {
+                value: self.value,
+                origin: Some(self.origin),
+            }]),
+        }
     }
 
     /// `metadata.namespace`, if the object is namespaced.
     pub fn namespace(&self) -> Option<&str> {
-        self.metadata("namespace")
+        match &self.sealed {
+            Some(sealed) => sealed.namespace.as_deref(),
+            None => self.metadata("namespace"),
+        }
     }
 
     /// `metadata.name`.
     pub fn name(&self) -> &str {
-        self.metadata("name").unwrap_or_default()
+        match &self.sealed {
+            Some(sealed) => &sealed.name,
+            None => self.metadata("name").unwrap_or_default(),
+        }
     }
 
     /// A string field of `metadata`. Not `Json::pointer`, which allocates
@@ -66,18 +160,26 @@ impl Object {
 
     /// `kind`.
     pub fn kind(&self) -> &str {
-        self.value
-            .get("kind")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
+        match &self.sealed {
+            Some(sealed) => &sealed.kind,
+            None => self
+                .value
+                .get("kind")
+                .and_then(Json::as_str)
+                .unwrap_or_default(),
+        }
     }
 
     /// `apiVersion`.
     pub fn api_version(&self) -> &str {
-        self.value
-            .get("apiVersion")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
+        match &self.sealed {
+            Some(sealed) => &sealed.api_version,
+            None => self
+                .value
+                .get("apiVersion")
+                .and_then(Json::as_str)
+                .unwrap_or_default(),
+        }
     }
 
     /// The app the object belongs to: its namespace, or `None` for
@@ -91,9 +193,7 @@ impl Object {
 
     /// The API group (`""` for the core group).
     pub fn group(&self) -> &str {
-        self.api_version()
-            .rsplit_once('/')
-            .map_or("", |(group, _)| group)
+        group_of(self.api_version())
     }
 }
 
@@ -135,18 +235,70 @@ type SortKey = (App, u8, String, String);
 
 /// Every Kubernetes object of one view, sorted by (app, kind rank, namespace, name).
 pub fn objects(platform: &ir::Platform) -> Vec<Object> {
+    objects_finished(platform, &Finish::new(platform, false))
+}
+
+/// What is done to each object as soon as its renderer has built it: the
+/// Argo CD annotations of a custom resource whose CRD a chart installs
+/// (`annotate_custom_resource`), then, when `seal`, `Object::seal`.
+pub(crate) struct Finish {
+    crds: std::collections::BTreeSet<String>,
+    seal: bool,
+}
+
+impl Finish {
+    fn new(platform: &ir::Platform, seal: bool) -> Self {
+        Self {
+            crds: crd_groups(platform),
+            seal,
+        }
+    }
+
+    /// Test support: leaves objects as their renderer built them.
+    #[cfg(test)]
+    pub(crate) fn nothing() -> Self {
+        Self {
+            crds: std::collections::BTreeSet::new(),
+            seal: false,
+        }
+    }
+
+    /// Finishes one object; a sealed one is already finished.
+    pub(crate) fn apply(&self, mut object: Object) -> Object {
+        if object.sealed.is_some() {
+            return object;
+        }
+        if self.crds.contains(object.group()) {
+            annotate_custom_resource(&mut object);
+        }
+        if self.seal {
+            object.seal()
+        } else {
+            object
+        }
+    }
+}
+
+/// `objects`, each finished by `finish`. The bulk (workloads and network
+/// policies) is finished on the thread that built it, as it is built.
+fn objects_finished(platform: &ir::Platform, finish: &Finish) -> Vec<Object> {
+    use rayon::prelude::*;
     // Namespaces and policies, and the workloads, are the bulk: built at
     // the same time, concatenated in a fixed order.
     let (mut out, workloads) = rayon::join(
         || {
             let mut out = Vec::new();
-            phase("   namespaces", || namespaces::render(platform, &mut out));
+            phase("   namespaces", || {
+                namespaces::render(platform, finish, &mut out)
+            });
             rbac::render(platform, &mut out);
             out
         },
         || {
             let mut out = Vec::new();
-            phase("   workloads", || workloads::render(platform, &mut out));
+            phase("   workloads", || {
+                workloads::render(platform, finish, &mut out)
+            });
             out
         },
     );
@@ -154,12 +306,12 @@ pub fn objects(platform: &ir::Platform) -> Vec<Object> {
     strimzi::render(platform, &mut out);
     grafana::render(platform, &mut out);
     resources::render(platform, &mut out);
-    annotate_custom_resources(platform, &mut out);
     // Keys computed once per object: comparing through JSON pointers and a
     // fresh `App` per comparison dominated rendering at 10k services.
     let mut keyed: Vec<(SortKey, Object)> = out
-        .into_iter()
+        .into_par_iter()
         .map(|o| {
+            let o = finish.apply(o);
             let key = (
                 o.app(),
                 bundle::kind_rank(o.kind()),
@@ -184,35 +336,29 @@ pub fn crd_groups(platform: &ir::Platform) -> std::collections::BTreeSet<String>
         .collect()
 }
 
-/// Custom resources whose CRD comes from a chart of the same platform may
+/// A custom resource whose CRD comes from a chart of the same platform may
 /// reach Argo CD before the CRD exists: skip the dry run (the sync retries
-/// until the chart has installed the CRD) and sync them after the charts.
-fn annotate_custom_resources(platform: &ir::Platform, objects: &mut [Object]) {
-    let groups = crd_groups(platform);
-    for object in objects.iter_mut() {
-        if !groups.contains(object.group()) {
-            continue;
-        }
-        let Some(metadata) = object
-            .value
-            .get_mut("metadata")
-            .and_then(Json::as_object_mut)
-        else {
-            continue;
-        };
-        let annotations = metadata
-            .entry("annotations")
-            .or_insert_with(|| Json::Object(serde_json::Map::new()));
-        if let Some(map) = annotations.as_object_mut() {
-            map.insert(
-                "argocd.argoproj.io/sync-options".into(),
-                Json::String("SkipDryRunOnMissingResource=true".into()),
-            );
-            map.insert(
-                "argocd.argoproj.io/sync-wave".into(),
-                Json::String("1".into()),
-            );
-        }
+/// until the chart has installed the CRD) and sync it after the charts.
+fn annotate_custom_resource(object: &mut Object) {
+    let Some(metadata) = object
+        .value
+        .get_mut("metadata")
+        .and_then(Json::as_object_mut)
+    else {
+        return;
+    };
+    let annotations = metadata
+        .entry("annotations")
+        .or_insert_with(|| Json::Object(serde_json::Map::new()));
+    if let Some(map) = annotations.as_object_mut() {
+        map.insert(
+            "argocd.argoproj.io/sync-options".into(),
+            Json::String("SkipDryRunOnMissingResource=true".into()),
+        );
+        map.insert(
+            "argocd.argoproj.io/sync-wave".into(),
+            Json::String("1".into()),
+        );
     }
 }
 
@@ -221,10 +367,20 @@ fn annotate_custom_resources(platform: &ir::Platform, objects: &mut [Object]) {
 /// # Panics
 /// When `views` has no base view (an invariant of `pipeline::check`).
 pub fn render(views: &BTreeMap<Option<String>, ir::Platform>) -> Bundle {
+    // Without env overlays, nothing compares objects' values after they
+    // are built: each is sealed (checked, encoded and freed) right away.
+    render_with(views, views.len() == 1)
+}
+
+/// `render`, sealing the base view's objects when `seal` (which needs a
+/// single view: env overlays compare the objects' values).
+pub(crate) fn render_with(views: &BTreeMap<Option<String>, ir::Platform>, seal: bool) -> Bundle {
     let base = views
         .get(&None)
         .expect("invariant: the base view is always lowered");
-    let base_objects = phase("  objects", || objects(base));
+    let base_objects = phase("  objects", || {
+        objects_finished(base, &Finish::new(base, seal))
+    });
     let env_objects: BTreeMap<&str, (&ir::Platform, Vec<Object>)> = views
         .iter()
         .filter_map(|(env, view)| env.as_deref().map(|e| (e, (view, objects(view)))))
@@ -276,4 +432,72 @@ pub(crate) fn test_views(source: &str) -> BTreeMap<Option<String>, ir::Platform>
         .collect();
     assert!(errors.is_empty(), "test source has errors: {errors:#?}");
     checked.views
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::diagnostic::Code;
+
+    /// A schema error and a duplicate object, both in sealed objects.
+    const SOURCE: &str = r#"
+platform shop {
+  repo           = "https://git.example.com/shop.git"
+  nodepool-label = "example.com/pool"
+}
+
+nodepool app {}
+
+service api {
+  namespace = web
+  image     = "registry.example.com/api:1.0.0"
+  nodepool  = app
+  ports     = { http = 8080 }
+  resources { cpu = 100m..500m  memory = 128Mi..512Mi }
+}
+
+resource api {
+  api-version = "v1"
+  kind        = "ServiceAccount"
+  namespace   = web
+}
+
+resource pool {
+  api-version = "metallb.io/v1beta1"
+  kind        = "IPAddressPool"
+  namespace   = web
+  spec {
+    addresses = ["10.0.0.0/24"]
+    bogus     = 1
+  }
+}
+"#;
+
+    #[test]
+    fn sealed_objects_encode_and_validate_like_unsealed_ones() {
+        let views = test_views(SOURCE);
+        let sealed = render_with(&views, true);
+        let plain = render_with(&views, false);
+        let is_sealed = |c: &FileContent| matches!(c, FileContent::Sealed(_));
+        assert!(sealed.files.values().any(is_sealed));
+        assert!(!plain.files.values().any(is_sealed));
+        assert_eq!(sealed.encode(), plain.encode());
+        let (mut from_sealed, mut from_plain) = (Vec::new(), Vec::new());
+        crate::validate::validate(&sealed, &mut from_sealed);
+        crate::validate::validate(&plain, &mut from_plain);
+        assert_eq!(from_sealed, from_plain);
+        let codes: BTreeSet<Code> = from_sealed.iter().map(|d| d.code).collect();
+        assert_eq!(codes, BTreeSet::from([Code::Schema, Code::DuplicateObject]));
+        assert_eq!(sealed.clone().into_encoded(), plain.encode());
+    }
+
+    #[test]
+    fn objects_are_sealed_only_without_env_overlays() {
+        let is_sealed = |c: &FileContent| matches!(c, FileContent::Sealed(_));
+        assert!(render(&test_views(SOURCE)).files.values().any(is_sealed));
+        let with_env = format!("{SOURCE}\nenv prod {{ destination = \"https://prod:6443\" }}\n");
+        assert!(!render(&test_views(&with_env)).files.values().any(is_sealed));
+    }
 }

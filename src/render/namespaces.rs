@@ -36,9 +36,9 @@ use crate::ir::{self, Network, Target};
 use crate::profile::{self, Profile};
 use crate::span::Span;
 
-use super::{meta, Object};
+use super::{meta, Finish, Object};
 
-pub(crate) fn render(platform: &ir::Platform, out: &mut Vec<Object>) {
+pub(crate) fn render(platform: &ir::Platform, finish: &Finish, out: &mut Vec<Object>) {
     let origin = platform.settings.origin;
     for ns in platform.namespaces.values() {
         out.push(Object::new(namespace(platform, ns), origin));
@@ -51,7 +51,7 @@ pub(crate) fn render(platform: &ir::Platform, out: &mut Vec<Object>) {
         }
     }
     if platform.settings.network == Network::Isolated {
-        network_policies(platform, out);
+        network_policies(platform, finish, out);
     }
 }
 
@@ -480,7 +480,7 @@ impl Edges {
 
 // ---------------------------------------------------------------- the flows
 
-fn network_policies(platform: &ir::Platform, out: &mut Vec<Object>) {
+fn network_policies(platform: &ir::Platform, finish: &Finish, out: &mut Vec<Object>) {
     // Every namespace platc creates is isolated (LANGUAGE.md §7), also one
     // that only holds `resource`s whose pods platc cannot see (Spark jobs…):
     // their flows are written out as NetworkPolicy resources.
@@ -491,9 +491,11 @@ fn network_policies(platform: &ir::Platform, out: &mut Vec<Object>) {
     }
     let edges = edges(platform);
     policies.extend(edge_policies(platform, &edges));
-    for policy in unique_names(policies) {
-        out.push(Object::new(policy.value, policy.origin));
-    }
+    out.par_extend(
+        unique_names(policies)
+            .into_par_iter()
+            .map(|policy| finish.apply(Object::new(policy.value, policy.origin))),
+    );
 }
 
 fn edges(platform: &ir::Platform) -> Edges {
@@ -1010,7 +1012,7 @@ mod tests {
     fn render_view(source: &str) -> (Vec<Object>, ir::Platform) {
         let platform = crate::render::test_view(source);
         let mut out = Vec::new();
-        render(&platform, &mut out);
+        render(&platform, &Finish::nothing(), &mut out);
         (out, platform)
     }
 

@@ -38,7 +38,7 @@ use serde_json::{json, Map, Value as Json};
 use crate::ir::{self, EnvValue, KafkaAuth, WorkloadKind};
 use crate::profile::{self, Discovery};
 
-use super::{meta, Object};
+use super::{meta, Finish, Object};
 
 /// Stakater Reloader: roll the pods when a referenced ConfigMap or Secret changes.
 const RELOADER_AUTO: &str = "reloader.stakater.com/auto";
@@ -54,7 +54,7 @@ const TMP_VOLUME_ALT: &str = "tmp-scratch";
 /// Renders every workload of `platform` into `out`.
 /// Workloads are independent: they render on all cores, and the objects are
 /// collected in workload order whatever the thread timing.
-pub(crate) fn render(platform: &ir::Platform, out: &mut Vec<Object>) {
+pub(crate) fn render(platform: &ir::Platform, finish: &Finish, out: &mut Vec<Object>) {
     use rayon::prelude::*;
     let monitoring = Monitoring::of(platform);
     let workloads: Vec<&ir::Workload> = platform.workloads.values().collect();
@@ -72,7 +72,7 @@ pub(crate) fn render(platform: &ir::Platform, out: &mut Vec<Object>) {
                 WorkloadKind::Service => render_service(&cx, &monitoring, automount, &mut out),
                 WorkloadKind::Job(spec) => render_job(&cx, spec, automount, &mut out),
             }
-            out
+            out.into_iter().map(|o| finish.apply(o)).collect()
         })
         .collect();
     out.extend(rendered.into_iter().flatten());
@@ -1024,7 +1024,7 @@ service api {
     fn render_source(source: &str) -> Vec<Object> {
         let platform = test_view(&format!("{PLATFORM}\n{source}"));
         let mut out = Vec::new();
-        render(&platform, &mut out);
+        render(&platform, &Finish::nothing(), &mut out);
         out
     }
 
@@ -1506,7 +1506,7 @@ service api {
 "#,
         );
         let mut objects = Vec::new();
-        render(&platform, &mut objects);
+        render(&platform, &Finish::nothing(), &mut objects);
         assert!(!kinds(&objects)
             .iter()
             .any(|k| k.starts_with("ServiceMonitor/")));

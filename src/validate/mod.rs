@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde_json::Value as Json;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::render::{Bundle, Document, FileContent};
+use crate::render::{Bundle, Document, FileContent, Sealed};
 use crate::span::Span;
 
 use schema::{group_of, Schema, SchemaError};
@@ -45,9 +45,35 @@ struct Item<'a> {
     /// The output file, relative to the output directory.
     file: &'a str,
     origin: Option<Span>,
-    value: Cow<'a, Json>,
+    document: Subject<'a>,
     /// For an overlay patch applied to its base: the base file and object.
     base: Option<(&'a str, &'a Json)>,
+}
+
+/// A document still to check, or one checked when it was rendered.
+enum Subject<'a> {
+    Value(Cow<'a, Json>),
+    Sealed(&'a Sealed),
+}
+
+/// One problem of one document, found before the document has a file (an
+/// object is checked as soon as it is rendered, see `render::Sealed`); the
+/// file and the declaration are added when it becomes a diagnostic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// `Kind/name` of the document.
+    what: String,
+    /// JSON path of the offending value (`.` for the whole document).
+    path: String,
+    message: String,
+    help: &'static str,
+}
+
+/// The schema and name problems of one standalone Kubernetes document, and
+/// whether it has an identity (two objects with one identity are a
+/// `duplicate-object`).
+pub(crate) fn check_object(value: &Json) -> (Vec<Problem>, bool) {
+    (problems(value, None), identity(value).is_some())
 }
 
 /// What checking a run of items found.
@@ -61,21 +87,32 @@ struct Found<'a> {
 /// Checks every rendered document; reports `duplicate-object` and `schema`.
 pub fn validate(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) {
     let patch_files = patch::patch_files(bundle);
-    let mut items: Vec<Item<'_>> = bundle
-        .documents()
-        .map(|(file, _, document)| Item {
-            file,
-            origin: document.origin,
-            value: Cow::Borrowed(&document.value),
-            base: None,
-        })
-        .collect();
+    let mut items: Vec<Item<'_>> = Vec::new();
+    for (file, content) in &bundle.files {
+        match content {
+            FileContent::Documents(documents) => {
+                items.extend(documents.iter().map(|document| Item {
+                    file,
+                    origin: document.origin,
+                    document: Subject::Value(Cow::Borrowed(&document.value)),
+                    base: None,
+                }));
+            }
+            FileContent::Sealed(sealed) => items.push(Item {
+                file,
+                origin: Some(sealed.origin),
+                document: Subject::Sealed(sealed),
+                base: None,
+            }),
+            FileContent::Text(_) => {}
+        }
+    }
     for applied in patch::applied_patches(bundle) {
         match applied {
             Ok(patched) => items.push(Item {
                 file: patched.patch_file,
                 origin: patched.origin,
-                value: Cow::Owned(patched.value),
+                document: Subject::Value(Cow::Owned(patched.value)),
                 base: Some((patched.base_file, patched.base)),
             }),
             Err(problem) => diagnostics.push(*problem),
@@ -149,39 +186,69 @@ fn check_chunk<'a>(items: &[Item<'a>], offset: usize, patch_files: &BTreeSet<Str
     let mut found = Found::default();
     for (index, item) in items.iter().enumerate() {
         let plain = item.base.is_none();
-        if plain && !is_checked(item.file, &item.value, patch_files) {
-            continue;
-        }
-        found.diagnostics.extend(check_item(item));
-        if let (true, Cow::Borrowed(value)) = (plain && !is_overlay(item.file), &item.value) {
-            if let Some(identity) = identity(value) {
+        let identity = match &item.document {
+            Subject::Value(value) => {
+                if plain && !is_checked(item.file, value, patch_files) {
+                    continue;
+                }
+                let base = item.base.map(|(_, base)| base);
+                let problems = problems(value, base);
                 found
-                    .identities
-                    .push((fingerprint(identity), offset + index, identity));
+                    .diagnostics
+                    .extend(problems.iter().map(|p| diagnostic(item, p)));
+                match value {
+                    Cow::Borrowed(value) => identity(value),
+                    Cow::Owned(_) => None,
+                }
             }
+            Subject::Sealed(sealed) => {
+                found
+                    .diagnostics
+                    .extend(sealed.problems.iter().map(|p| diagnostic(item, p)));
+                sealed.identity()
+            }
+        };
+        if let (true, Some(identity)) = (plain && !is_overlay(item.file), identity) {
+            found
+                .identities
+                .push((fingerprint(identity), offset + index, identity));
         }
     }
     found
 }
 
-/// Schema and name problems of one document.
-fn check_item(item: &Item<'_>) -> Vec<Diagnostic> {
-    let value = item.value.as_ref();
+/// Schema and name problems of one document; for a patched object, only
+/// those its base does not have already (they are reported there).
+fn problems(value: &Json, base: Option<&Json>) -> Vec<Problem> {
     let api_version = string_at(value, "apiVersion");
     let kind = string_at(value, "kind");
     let looks_like_object = value.get("metadata").is_some_and(Json::is_object);
+    let what = |kind: &str| {
+        let name = value
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .or_else(|| string_at(value, "name"))
+            .unwrap_or("-");
+        format!("{kind}/{name}")
+    };
+    let problem = |kind: &str, path: &str, message: String| Problem {
+        what: what(kind),
+        path: path.to_string(),
+        message,
+        help: SCHEMA_HELP,
+    };
     let (api_version, kind) = match (api_version, kind) {
         (Some(api_version), Some(kind)) => (api_version, kind),
         (None, Some(kind)) if looks_like_object => {
             let message = format!("document has kind {} but no apiVersion", quoted(kind));
-            return vec![schema_error(item, kind, ".apiVersion", &message)];
+            return vec![problem(kind, ".apiVersion", message)];
         }
         (Some(api_version), None) if looks_like_object => {
             let message = format!(
                 "document has apiVersion {} but no kind",
                 quoted(api_version)
             );
-            return vec![schema_error(item, "?", ".kind", &message)];
+            return vec![problem("?", ".kind", message)];
         }
         _ => return Vec::new(),
     };
@@ -205,49 +272,52 @@ fn check_item(item: &Item<'_>) -> Vec<Diagnostic> {
                 format!(" (schemas exist for {})", others.join(", "))
             };
             let message = format!("no schema for {api_version} {kind}{hint}");
-            out.push(schema_error(item, kind, ".", &message).with_help(
-                "platc validates every object of a known API group against a pinned schema \
-                 (stdlib/schemas/index.json): use an apiVersion and kind listed there",
-            ));
+            out.push(Problem {
+                help: "platc validates every object of a known API group against a pinned \
+                       schema (stdlib/schemas/index.json): use an apiVersion and kind listed \
+                       there",
+                ..problem(kind, ".", message)
+            });
         }
         Some(schema) => match schema.check(value) {
             Ok(errors) => {
-                let known = match (errors.is_empty(), item.base) {
-                    (false, Some((_, base))) => schema.check(base).unwrap_or_default(),
+                let known = match (errors.is_empty(), base) {
+                    (false, Some(base)) => schema.check(base).unwrap_or_default(),
                     _ => Vec::new(),
                 };
                 for error in errors.iter().filter(|e| !known.contains(e)) {
-                    out.push(schema_error(item, kind, &error.path, &error.message));
+                    out.push(problem(kind, &error.path, error.message.clone()));
                 }
             }
-            Err(bug) => out.push(schema_error(item, kind, ".", &bug)),
+            Err(bug) => out.push(problem(kind, ".", bug)),
         },
     }
     if !NON_K8S_GROUPS.contains(&group) {
-        let mut problems = names::check(group, kind, value);
-        if let Some((_, base)) = item.base {
+        let mut found = names::check(group, kind, value);
+        if let Some(base) = base {
             let known = names::check(group, kind, base);
-            problems.retain(|p| !known.contains(p));
+            found.retain(|p| !known.contains(p));
         }
-        for problem in problems {
-            out.push(
-                schema_error(item, kind, &problem.path, &problem.message)
-                    .with_help("Kubernetes rejects this name: rename or shorten the declaration it is derived from"),
-            );
+        for name_problem in found {
+            out.push(Problem {
+                help: "Kubernetes rejects this name: rename or shorten the declaration it is \
+                       derived from",
+                ..problem(kind, &name_problem.path, name_problem.message)
+            });
         }
     }
     out
 }
 
 /// `<file>: <Kind>/<name> <json path>: <error>` at the document's origin.
-fn schema_error(item: &Item<'_>, kind: &str, path: &str, message: &str) -> Diagnostic {
-    let value = item.value.as_ref();
-    let name = value
-        .pointer("/metadata/name")
-        .and_then(Json::as_str)
-        .or_else(|| string_at(value, "name"))
-        .unwrap_or("-");
-    let mut text = format!("{}: {kind}/{name} {path}: {message}", item.file);
+fn diagnostic(item: &Item<'_>, problem: &Problem) -> Diagnostic {
+    let Problem {
+        what,
+        path,
+        message,
+        help,
+    } = problem;
+    let mut text = format!("{}: {what} {path}: {message}", item.file);
     if let Some((base_file, _)) = item.base {
         text.push_str(&format!(" (after applying the patch to `{base_file}`)"));
     }
@@ -255,7 +325,7 @@ fn schema_error(item: &Item<'_>, kind: &str, path: &str, message: &str) -> Diagn
         item.origin,
         "the document is rendered from this declaration",
     );
-    Diagnostic::new(Code::Schema, text, span, label).with_help(SCHEMA_HELP)
+    Diagnostic::new(Code::Schema, text, span, label).with_help(*help)
 }
 
 /// The span to report at, and its label; a document without an origin is
@@ -272,7 +342,7 @@ fn origin_label(origin: Option<Span>, label: &str) -> (Span, String) {
 }
 
 /// Identity of a plain object: (API group, kind, namespace, name).
-type Identity<'a> = (&'a str, &'a str, &'a str, &'a str);
+pub(crate) type Identity<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 /// `duplicate-object`: two plain (non-overlay) objects with one identity.
 /// `identities` holds every plain object's; each later one equal to an
@@ -569,7 +639,7 @@ mod tests {
             .map(|(file, _, d)| Item {
                 file,
                 origin: d.origin,
-                value: Cow::Borrowed(&d.value),
+                document: Subject::Value(Cow::Borrowed(&d.value)),
                 base: None,
             })
             .collect();
