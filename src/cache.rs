@@ -175,18 +175,20 @@ impl Slot {
     }
 }
 
-/// `pipeline::compile_with` reading the `file()` assets from disk, and what
-/// reading them gave (for `Slot::store`).
+/// `pipeline::compile_keeping` reading the `file()` assets from disk, and
+/// what reading them gave (for `Slot::store`).
 pub fn compile_recording(
     sources: &SourceMap,
     env: Option<&str>,
+    keep: crate::pipeline::Keep,
 ) -> (crate::pipeline::Compiled, Assets) {
     let assets = std::cell::RefCell::new(Assets::new());
-    let compiled = crate::pipeline::compile_with(sources, env, &|paths| {
+    let load = |paths: &std::collections::BTreeSet<String>| {
         let read = crate::source::load_assets(&sources.root, paths);
         assets.borrow_mut().clone_from(&read);
         read
-    });
+    };
+    let compiled = crate::pipeline::compile_keeping(sources, env, &load, keep);
     (compiled, assets.into_inner())
 }
 

@@ -150,6 +150,9 @@ pub enum Keep {
     /// Its value: `platc diff` compares values, and reading them back from
     /// bytes would cost what the old side's parsing costs.
     Values,
+    /// Only what validation needs: sealed objects are checked but not
+    /// encoded (`platc validate`), so the bundle must not be encoded.
+    Diagnostics,
 }
 
 /// `compile_for`, with the `file()` assets read by `load` instead of from the
@@ -197,7 +200,12 @@ pub fn compile_keeping(
             view.envs.retain(|name, _| name == env);
         }
     }
-    let seal = keep == Keep::Bytes && views.len() == 1;
+    let seal = match keep {
+        _ if views.len() > 1 => crate::render::Seal::No,
+        Keep::Values => crate::render::Seal::No,
+        Keep::Bytes => crate::render::Seal::Encoded,
+        Keep::Diagnostics => crate::render::Seal::Checked,
+    };
     let bundle = phase("render", || crate::render::render_with(&views, seal));
     diagnostics.extend(crate::render::chart_diagnostics(&views));
     // Nothing reads the views after rendering: validation reuses their memory.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use platc::cache::Slot;
 use platc::diagnostic::{self, Code, Format};
 use platc::diff::Tree;
+use platc::pipeline::Keep;
 use platc::timings::phase;
 use platc::write::{self, Action};
 
@@ -150,7 +151,7 @@ pub(crate) fn run(
         return EXIT_OK;
     }
     let (compiled, assets) = phase("compile", || {
-        platc::cache::compile_recording(&sources, args.env.as_deref())
+        platc::cache::compile_recording(&sources, args.env.as_deref(), Keep::Bytes)
     });
     if let Err(message) = &compiled.env_error {
         let _ = writeln!(stderr, "error[platc::unknown-env]: {message}");

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use platc::cache::Slot;
+use platc::pipeline::Keep;
 use platc::timings::phase;
 
 use platc::diagnostic::{self, Format};
@@ -33,7 +34,7 @@ pub(super) fn run(
         Some(entry) => entry.diagnostics,
         None => {
             let (compiled, assets) = phase("compile", || {
-                platc::cache::compile_recording(&sources, None)
+                platc::cache::compile_recording(&sources, None, Keep::Diagnostics)
             });
             if let Some(slot) = &slot {
                 slot.store_or_forget(&assets, &compiled.diagnostics);

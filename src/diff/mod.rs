@@ -119,8 +119,10 @@ impl TreeFile {
             FileContent::Text(text) => TreeFile::Text(text),
             // Its value was freed once encoded: read back from its bytes,
             // as the old side of the diff is.
-            FileContent::Sealed(sealed) => parse_documents(&sealed.text)
-                .map_or(TreeFile::Text(sealed.text), TreeFile::Documents),
+            FileContent::Sealed(sealed) => {
+                let text = sealed.text.expect(crate::render::bundle::NOT_ENCODED);
+                parse_documents(&text).map_or(TreeFile::Text(text), TreeFile::Documents)
+            }
         }
     }
 

@@ -8,6 +8,10 @@ use serde_json::Value as Json;
 
 use crate::span::Span;
 
+/// The invariant broken when a bundle of objects only checked is encoded.
+pub(crate) const NOT_ENCODED: &str =
+    "invariant: a bundle rendered with Seal::Checked (platc validate) is never encoded";
+
 /// One YAML document and the declaration it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -99,7 +103,7 @@ impl Bundle {
     /// A sealed object's text is moved, not copied.
     pub fn into_encoded(self) -> BTreeMap<String, String> {
         encode_all(self.files.into_iter().collect(), |content| match content {
-            FileContent::Sealed(sealed) => sealed.text,
+            FileContent::Sealed(sealed) => sealed.text.expect(NOT_ENCODED),
             other => encode(&other),
         })
     }
@@ -146,7 +150,7 @@ pub fn encode(content: &FileContent) -> String {
             }
             text
         }
-        FileContent::Sealed(sealed) => sealed.text.clone(),
+        FileContent::Sealed(sealed) => sealed.text.clone().expect(NOT_ENCODED),
         FileContent::Documents(docs) => {
             let mut out = String::new();
             for (i, doc) in docs.iter().enumerate() {

@@ -844,7 +844,9 @@ env prod { destination = "https://prod.example.com:6443" }
                     format!("# {path}\n{body}")
                 }
                 crate::render::FileContent::Text(text) => format!("# {path}\n{text}"),
-                crate::render::FileContent::Sealed(sealed) => format!("# {path}\n{}", sealed.text),
+                sealed @ crate::render::FileContent::Sealed(_) => {
+                    format!("# {path}\n{}", crate::render::bundle::encode(sealed))
+                }
             })
             .collect::<Vec<_>>()
             .join("\n")

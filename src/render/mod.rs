@@ -58,8 +58,9 @@ pub struct Sealed {
     name: String,
     /// Whether validation counts it for `duplicate-object`.
     identified: bool,
-    /// The file it will be written to, as `bundle::encode` writes it.
-    pub text: String,
+    /// The file it will be written to, as `bundle::encode` writes it;
+    /// `None` when it was only checked (`Seal::Checked`).
+    pub text: Option<String>,
     /// Its schema and name problems (`validate::check_object`).
     pub problems: Vec<crate::validate::Problem>,
     /// The declaration it came from.
@@ -95,10 +96,10 @@ impl Object {
         }
     }
 
-    /// Checks and encodes the object now and frees its value (see
-    /// `Sealed`). The accessors below keep working; `value` is `Null`.
+    /// Checks the object now, encodes it when `encode`, and frees its value
+    /// (see `Sealed`). The accessors below keep working; `value` is `Null`.
     #[must_use]
-    pub fn seal(self) -> Self {
+    pub fn seal(self, encode: bool) -> Self {
         if self.sealed.is_some() {
             return self;
         }
@@ -109,7 +110,7 @@ impl Object {
             namespace: self.namespace().map(str::to_string),
             name: self.name().to_string(),
             identified,
-            text: bundle::to_yaml(&self.value),
+            text: encode.then(|| bundle::to_yaml(&self.value)),
             problems,
             origin: self.origin,
         };
@@ -235,19 +236,30 @@ type SortKey = (App, u8, String, String);
 
 /// Every Kubernetes object of one view, sorted by (app, kind rank, namespace, name).
 pub fn objects(platform: &ir::Platform) -> Vec<Object> {
-    objects_finished(platform, &Finish::new(platform, false))
+    objects_finished(platform, &Finish::new(platform, Seal::No))
+}
+
+/// Whether and how `render` seals the base view's objects (see `Sealed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seal {
+    /// Values kept: env overlays and `platc diff` compare them.
+    No,
+    /// Checked and encoded: the bytes `platc build` writes.
+    Encoded,
+    /// Checked only (`platc validate`): a bundle that is never encoded.
+    Checked,
 }
 
 /// What is done to each object as soon as its renderer has built it: the
 /// Argo CD annotations of a custom resource whose CRD a chart installs
-/// (`annotate_custom_resource`), then, when `seal`, `Object::seal`.
+/// (`annotate_custom_resource`), then `Object::seal` as `seal` says.
 pub(crate) struct Finish {
     crds: std::collections::BTreeSet<String>,
-    seal: bool,
+    seal: Seal,
 }
 
 impl Finish {
-    fn new(platform: &ir::Platform, seal: bool) -> Self {
+    fn new(platform: &ir::Platform, seal: Seal) -> Self {
         Self {
             crds: crd_groups(platform),
             seal,
@@ -259,7 +271,7 @@ impl Finish {
     pub(crate) fn nothing() -> Self {
         Self {
             crds: std::collections::BTreeSet::new(),
-            seal: false,
+            seal: Seal::No,
         }
     }
 
@@ -271,10 +283,10 @@ impl Finish {
         if self.crds.contains(object.group()) {
             annotate_custom_resource(&mut object);
         }
-        if self.seal {
-            object.seal()
-        } else {
-            object
+        match self.seal {
+            Seal::No => object,
+            Seal::Encoded => object.seal(true),
+            Seal::Checked => object.seal(false),
         }
     }
 }
@@ -369,12 +381,17 @@ fn annotate_custom_resource(object: &mut Object) {
 pub fn render(views: &BTreeMap<Option<String>, ir::Platform>) -> Bundle {
     // Without env overlays, nothing compares objects' values after they
     // are built: each is sealed (checked, encoded and freed) right away.
-    render_with(views, views.len() == 1)
+    let seal = if views.len() == 1 {
+        Seal::Encoded
+    } else {
+        Seal::No
+    };
+    render_with(views, seal)
 }
 
-/// `render`, sealing the base view's objects when `seal` (which needs a
+/// `render`, sealing the base view's objects as `seal` says (which needs a
 /// single view: env overlays compare the objects' values).
-pub(crate) fn render_with(views: &BTreeMap<Option<String>, ir::Platform>, seal: bool) -> Bundle {
+pub(crate) fn render_with(views: &BTreeMap<Option<String>, ir::Platform>, seal: Seal) -> Bundle {
     let base = views
         .get(&None)
         .expect("invariant: the base view is always lowered");
@@ -478,8 +495,9 @@ resource pool {
     #[test]
     fn sealed_objects_encode_and_validate_like_unsealed_ones() {
         let views = test_views(SOURCE);
-        let sealed = render_with(&views, true);
-        let plain = render_with(&views, false);
+        let sealed = render_with(&views, Seal::Encoded);
+        let plain = render_with(&views, Seal::No);
+        let checked = render_with(&views, Seal::Checked);
         let is_sealed = |c: &FileContent| matches!(c, FileContent::Sealed(_));
         assert!(sealed.files.values().any(is_sealed));
         assert!(!plain.files.values().any(is_sealed));
@@ -488,6 +506,9 @@ resource pool {
         crate::validate::validate(&sealed, &mut from_sealed);
         crate::validate::validate(&plain, &mut from_plain);
         assert_eq!(from_sealed, from_plain);
+        let mut from_checked = Vec::new();
+        crate::validate::validate(&checked, &mut from_checked);
+        assert_eq!(from_checked, from_plain);
         let codes: BTreeSet<Code> = from_sealed.iter().map(|d| d.code).collect();
         assert_eq!(codes, BTreeSet::from([Code::Schema, Code::DuplicateObject]));
         assert_eq!(sealed.clone().into_encoded(), plain.encode());
