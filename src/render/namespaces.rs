@@ -484,17 +484,33 @@ fn network_policies(platform: &ir::Platform, finish: &Finish, out: &mut Vec<Obje
     // Every namespace platc creates is isolated (LANGUAGE.md §7), also one
     // that only holds `resource`s whose pods platc cannot see (Spark jobs…):
     // their flows are written out as NetworkPolicy resources.
-    let mut policies = Vec::new();
+    let mut fixed = Vec::new();
     for ns in platform.namespaces.keys() {
-        policies.push(default_deny(platform, ns));
-        policies.push(allow_dns(platform, ns));
+        fixed.push(default_deny(platform, ns));
+        fixed.push(allow_dns(platform, ns));
     }
     let edges = edges(platform);
-    policies.extend(edge_policies(platform, &edges));
+    let sides = sides(&edges);
+    // Every policy's name is known before it is built, so each one is
+    // built, named and finished (sealed) on one thread: their values never
+    // all exist at once.
+    let count = name_count(
+        fixed
+            .iter()
+            .map(|p| (p.namespace.as_str(), p.name.clone()))
+            .chain(sides.iter().filter_map(|(peer, _)| side_name(peer))),
+    );
+    let finish_one = |policy: Policy| {
+        let policy = unique_name(policy, &count);
+        finish.apply(Object::new(policy.value, policy.origin))
+    };
     out.par_extend(
-        unique_names(policies)
-            .into_par_iter()
-            .map(|policy| finish.apply(Object::new(policy.value, policy.origin))),
+        fixed.into_par_iter().map(finish_one).chain(
+            sides
+                .into_par_iter()
+                .filter_map(|(peer, side)| side_policy(platform, peer, side))
+                .map(finish_one),
+        ),
     );
 }
 
@@ -879,7 +895,8 @@ struct Side<'e> {
 
 /// One policy per managed end of the edges (`allow-<key>` in its
 /// namespace), rules in edge order.
-fn edge_policies(platform: &ir::Platform, edges: &Edges) -> Vec<Policy> {
+/// Each managed end of an edge with its ingress and egress peers, in peer order.
+fn sides(edges: &Edges) -> Vec<(&Peer, Side<'_>)> {
     let mut sides: BTreeMap<&Peer, Side<'_>> = BTreeMap::new();
     for ((caller, callee), ports) in &edges.0 {
         if matches!(caller.place, Place::Pods { .. }) {
@@ -897,11 +914,18 @@ fn edge_policies(platform: &ir::Platform, edges: &Edges) -> Vec<Policy> {
                 .push((caller, ports.as_ref()));
         }
     }
-    let sides: Vec<(&Peer, Side<'_>)> = sides.into_iter().collect();
-    sides
-        .into_par_iter()
-        .filter_map(|(peer, side)| side_policy(platform, peer, side))
-        .collect()
+    sides.into_iter().collect()
+}
+
+/// (namespace, readable name) of the policy `side_policy` builds for `peer`.
+fn side_name(peer: &Peer) -> Option<(&str, String)> {
+    match &peer.place {
+        Place::Pods { namespace, .. } => Some((
+            namespace.as_str(),
+            format!("allow-{}{}", peer.key, peer.suffix),
+        )),
+        _ => None,
+    }
 }
 
 /// The policy of one managed end; `None` for an end that is not pods.
@@ -937,7 +961,7 @@ fn side_policy(platform: &ir::Platform, peer: &Peer, side: Side<'_>) -> Option<P
             .map(|(callee, ports)| rule("to", callee, *ports));
         spec.insert("egress".into(), Json::Array(rules.collect()));
     }
-    let name = format!("allow-{}{}", peer.key, peer.suffix);
+    let (_, name) = side_name(peer)?;
     Some(policy(
         platform,
         namespace,
@@ -948,39 +972,39 @@ fn side_policy(platform: &ir::Platform, peer: &Peer, side: Side<'_>) -> Option<P
     ))
 }
 
-/// Fits names into 63 characters and separates the rare policies whose
-/// readable names coincide (a service and a chart of one name…) with a hash of
-/// their spec.
-fn unique_names(policies: Vec<Policy>) -> Vec<Policy> {
-    let mut count: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for p in &policies {
-        *count
-            .entry((p.namespace.clone(), p.name.clone()))
-            .or_default() += 1;
+/// How many policies have each (namespace, readable name).
+fn name_count<'a>(
+    names: impl Iterator<Item = (&'a str, String)>,
+) -> BTreeMap<(String, String), usize> {
+    let mut count = BTreeMap::new();
+    for (namespace, name) in names {
+        *count.entry((namespace.to_string(), name)).or_default() += 1;
     }
-    policies
-        .into_iter()
-        .map(|mut p| {
-            let clash = count
-                .get(&(p.namespace.clone(), p.name.clone()))
-                .copied()
-                .unwrap_or(0)
-                > 1;
-            let name = if clash {
-                let spec = serde_json::to_string(&p.value["spec"]).unwrap_or_default();
-                with_hash(&p.name, &spec)
-            } else {
-                fit_name(&p.name)
-            };
-            if name != p.name {
-                if let Some(meta) = p.value.get_mut("metadata").and_then(Json::as_object_mut) {
-                    meta.insert("name".into(), json!(name));
-                }
-                p.name = name;
-            }
-            p
-        })
-        .collect()
+    count
+}
+
+/// Fits a name into 63 characters and separates the rare policies whose
+/// readable names coincide (a service and a chart of one name…; `count` has
+/// every policy's) with a hash of their spec.
+fn unique_name(mut p: Policy, count: &BTreeMap<(String, String), usize>) -> Policy {
+    let clash = count
+        .get(&(p.namespace.clone(), p.name.clone()))
+        .copied()
+        .unwrap_or(0)
+        > 1;
+    let name = if clash {
+        let spec = serde_json::to_string(&p.value["spec"]).unwrap_or_default();
+        with_hash(&p.name, &spec)
+    } else {
+        fit_name(&p.name)
+    };
+    if name != p.name {
+        if let Some(meta) = p.value.get_mut("metadata").and_then(Json::as_object_mut) {
+            meta.insert("name".into(), json!(name));
+        }
+        p.name = name;
+    }
+    p
 }
 
 /// `name` if it is a valid object name (≤ 63), else cut with a hash suffix.
@@ -1484,7 +1508,15 @@ datasource api {
             ),
             policy_named("allow-c-to-d", json!({ "podSelector": {} })),
         ];
-        let names: Vec<String> = unique_names(policies).into_iter().map(|p| p.name).collect();
+        let count = name_count(
+            policies
+                .iter()
+                .map(|p| (p.namespace.as_str(), p.name.clone())),
+        );
+        let names: Vec<String> = policies
+            .into_iter()
+            .map(|p| unique_name(p, &count).name)
+            .collect();
         assert_eq!(names.len(), 3);
         assert!(names[0].starts_with("allow-a-to-b-") && names[1].starts_with("allow-a-to-b-"));
         assert_ne!(names[0], names[1]);
