@@ -49,9 +49,9 @@ pub fn lower(
             assets,
             cache: &cache,
             diagnostics: Vec::new(),
-            directory: Directory::default(),
+            directory: std::sync::Arc::default(),
         };
-        cx.directory = Directory::build(&cx);
+        cx.directory = std::sync::Arc::new(Directory::build(&cx));
         if let Some(platform) = platform::lower_platform(&mut cx) {
             let mut platform = platform;
             checks::check(&mut cx, &mut platform);
@@ -88,10 +88,26 @@ pub(crate) struct Cx<'r, 'a> {
     pub assets: &'r Assets,
     cache: &'r Cache<'a>,
     pub diagnostics: Vec<Diagnostic>,
-    pub directory: Directory,
+    /// Shared by the forks that lower declarations on other threads.
+    pub directory: std::sync::Arc<Directory>,
 }
 
 impl<'r, 'a> Cx<'r, 'a> {
+    /// A context with the same inputs and no diagnostics yet, to lower some
+    /// declarations on another thread; its diagnostics are appended to this
+    /// one's afterwards, in declaration order.
+    pub(crate) fn fork(&self) -> Self {
+        Self {
+            resolved: self.resolved,
+            sources: self.sources,
+            env: self.env,
+            assets: self.assets,
+            cache: self.cache,
+            diagnostics: Vec::new(),
+            directory: std::sync::Arc::clone(&self.directory),
+        }
+    }
+
     pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }

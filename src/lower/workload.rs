@@ -19,12 +19,27 @@ pub(crate) fn workloads(
     platform: &ir::Platform,
 ) -> BTreeMap<String, ir::Workload> {
     let mut out = BTreeMap::new();
-    let mut services = cx.each(Kind::Service);
+    let services = cx.each(Kind::Service);
     let jobs = cx.each(Kind::Job);
     let service_spans: BTreeMap<String, Span> =
         services.iter().map(|(n, s, _)| (n.clone(), *s)).collect();
-    for (name, span, fields) in services.drain(..) {
-        if let Some(w) = workload(cx, platform, &name, span, fields, false) {
+    // Services are lowered on all cores, each with a fork of `cx`; their
+    // diagnostics are appended in declaration order.
+    let lowered: Vec<(String, Option<ir::Workload>, Vec<Diagnostic>)> = {
+        use rayon::prelude::*;
+        let shared = &*cx;
+        services
+            .into_par_iter()
+            .map(|(name, span, fields)| {
+                let mut fork = shared.fork();
+                let w = workload(&mut fork, platform, &name, span, fields, false);
+                (name, w, fork.diagnostics)
+            })
+            .collect()
+    };
+    for (name, w, diagnostics) in lowered {
+        cx.diagnostics.extend(diagnostics);
+        if let Some(w) = w {
             out.insert(name, w);
         }
     }
