@@ -201,7 +201,6 @@ pub fn compile_keeping(
         }
     }
     let seal = match keep {
-        _ if views.len() > 1 => crate::render::Seal::No,
         Keep::Values => crate::render::Seal::No,
         Keep::Bytes => crate::render::Seal::Encoded,
         Keep::Diagnostics => crate::render::Seal::Checked,

@@ -50,14 +50,7 @@ impl Bundle {
     /// # Panics
     /// When the path is already taken.
     pub fn add_documents(&mut self, path: impl Into<String>, documents: Vec<Document>) {
-        let path = path.into();
-        let previous = self
-            .files
-            .insert(path.clone(), FileContent::Documents(documents));
-        assert!(
-            previous.is_none(),
-            "invariant: output path `{path}` is rendered once"
-        );
+        self.insert(path.into(), FileContent::Documents(documents));
     }
 
     /// Adds a file of one rendered object, sealed or not.
@@ -65,12 +58,7 @@ impl Bundle {
     /// # Panics
     /// When the path is already taken.
     pub fn add_object(&mut self, path: impl Into<String>, object: super::Object) {
-        let path = path.into();
-        let previous = self.files.insert(path.clone(), object.into_content());
-        assert!(
-            previous.is_none(),
-            "invariant: output path `{path}` is rendered once"
-        );
+        self.insert(path.into(), object.into_content());
     }
 
     /// Adds a text file.
@@ -78,8 +66,12 @@ impl Bundle {
     /// # Panics
     /// When the path is already taken.
     pub fn add_text(&mut self, path: impl Into<String>, text: String) {
-        let path = path.into();
-        let previous = self.files.insert(path.clone(), FileContent::Text(text));
+        self.insert(path.into(), FileContent::Text(text));
+    }
+
+    /// Adds a file; two renderers never claim one path.
+    fn insert(&mut self, path: String, content: FileContent) {
+        let previous = self.files.insert(path.clone(), content);
         assert!(
             previous.is_none(),
             "invariant: output path `{path}` is rendered once"

@@ -30,6 +30,7 @@ use serde_json::Value as Json;
 use crate::ir;
 use crate::span::Span;
 use crate::timings::phase;
+use crate::validate::schema::group_of;
 
 pub use bundle::{Bundle, Document, FileContent};
 
@@ -81,11 +82,6 @@ impl Sealed {
     }
 }
 
-/// The API group of an apiVersion (`""` for the core group).
-fn group_of(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(group, _)| group)
-}
-
 impl Object {
     /// Wraps a manifest.
     pub fn new(value: Json, origin: Span) -> Self {
@@ -119,11 +115,6 @@ impl Object {
             origin: self.origin,
             sealed: Some(Box::new(sealed)),
         }
-    }
-
-    /// The sealed form, if the object was sealed.
-    pub fn sealed(&self) -> Option<&Sealed> {
-        self.sealed.as_deref()
     }
 
     /// What `kustomize` places in a file: the sealed object, or its value.
@@ -379,22 +370,17 @@ fn annotate_custom_resource(object: &mut Object) {
 /// # Panics
 /// When `views` has no base view (an invariant of `pipeline::check`).
 pub fn render(views: &BTreeMap<Option<String>, ir::Platform>) -> Bundle {
-    // Without env overlays, nothing compares objects' values after they
-    // are built: each is sealed (checked, encoded and freed) right away.
-    let seal = if views.len() == 1 {
-        Seal::Encoded
-    } else {
-        Seal::No
-    };
-    render_with(views, seal)
+    render_with(views, Seal::Encoded)
 }
 
-/// `render`, sealing the base view's objects as `seal` says (which needs a
-/// single view: env overlays compare the objects' values).
+/// `render`, sealing the base view's objects as `seal` says when there is no
+/// env view: env overlays compare objects' values, so with envs nothing is
+/// sealed whatever `seal` says.
 pub(crate) fn render_with(views: &BTreeMap<Option<String>, ir::Platform>, seal: Seal) -> Bundle {
     let base = views
         .get(&None)
         .expect("invariant: the base view is always lowered");
+    let seal = if views.len() == 1 { seal } else { Seal::No };
     let base_objects = phase("  objects", || {
         objects_finished(base, &Finish::new(base, seal))
     });

@@ -893,9 +893,8 @@ struct Side<'e> {
     egress: Vec<(&'e Peer, Option<&'e BTreeSet<PortRange>>)>,
 }
 
-/// One policy per managed end of the edges (`allow-<key>` in its
-/// namespace), rules in edge order.
-/// Each managed end of an edge with its ingress and egress peers, in peer order.
+/// Each managed end of the edges (one policy each, `allow-<key>` in its
+/// namespace) with its ingress and egress peers, rules in edge order.
 fn sides(edges: &Edges) -> Vec<(&Peer, Side<'_>)> {
     let mut sides: BTreeMap<&Peer, Side<'_>> = BTreeMap::new();
     for ((caller, callee), ports) in &edges.0 {
