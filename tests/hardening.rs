@@ -237,6 +237,45 @@ fn nesting_just_under_the_limit_goes_through_the_whole_pipeline() {
 }
 
 #[test]
+fn the_deepest_accepted_nesting_parses_on_a_thread_with_the_default_stack() {
+    // pest is pinned below the version that probes the stack on every rule
+    // call (Cargo.toml), so nothing but `MAX_NESTING` stands between deep
+    // input and a stack overflow. `parse_all` parses on spawned threads
+    // (2 MiB stacks): the deepest input the bracket check lets through must
+    // fit there, in the unoptimised build too. (A 256 KiB stack overflows.)
+    // (opening, closing, levels one repetition takes: a map entry's path is a level)
+    let kinds = [
+        ("{ a = ", " }", 2),
+        ("[", "]", 1),
+        ("file(", ")", 1),
+        ("[{ a = ", " }]", 3),
+    ];
+    for (open, close, levels) in kinds {
+        let deepest = std::thread::spawn(move || {
+            (1..=platc::parse::MAX_NESTING).rev().find(|&depth| {
+                platc::parse::parse_file(&source(&nested(open, close, depth))).is_ok()
+            })
+        })
+        .join()
+        .expect("parsing must not overflow the thread's stack");
+        let deepest = deepest.expect("some nesting parses");
+        // Accepted up to the limit: one more repetition, with the declaration's
+        // block and the attribute around it, would pass it.
+        assert!(
+            (deepest + 1) * levels + 2 > platc::parse::MAX_NESTING,
+            "`{open}` nests only {deepest} deep"
+        );
+        let refused = platc::parse::parse_file(&source(&nested(open, close, deepest + 1)))
+            .expect_err("one level deeper is refused");
+        assert!(
+            refused.message.contains("nested more than"),
+            "{}",
+            refused.message
+        );
+    }
+}
+
+#[test]
 fn fifty_megabyte_file_is_refused_before_it_is_read() {
     let dir = project(&[("a.platform", PLATFORM)]);
     let big = std::fs::File::create(dir.path().join("big.platform")).expect("create");
