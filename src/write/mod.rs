@@ -215,14 +215,21 @@ fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     std::fs::create_dir_all(staging)?;
-    let dirs: BTreeSet<&str> = plan
-        .generated
-        .keys()
-        .chain(&plan.kept)
-        .filter_map(|path| path.rsplit_once('/').map(|(dir, _)| dir))
-        .collect();
-    for dir in dirs {
-        std::fs::create_dir_all(staging.join(dir))?;
+    // Every directory and its ancestors, made level by level on all cores
+    // (one `mkdir` each; at 10,000 services, tens of thousands of them).
+    let mut levels: Vec<BTreeSet<&str>> = Vec::new();
+    for path in plan.generated.keys().chain(&plan.kept) {
+        for (depth, (at, _)) in path.match_indices('/').enumerate() {
+            if levels.len() <= depth {
+                levels.resize_with(depth + 1, BTreeSet::new);
+            }
+            levels[depth].insert(&path[..at]);
+        }
+    }
+    for level in &levels {
+        level
+            .par_iter()
+            .try_for_each(|dir| std::fs::create_dir(staging.join(dir)))?;
     }
     let fault = fault_after();
     let written = AtomicUsize::new(0);
