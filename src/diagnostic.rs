@@ -527,7 +527,7 @@ impl Snippet {
         let line_start = text[..lo].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
         if line_end - line_start <= Self::LONG_LINES {
-            return whole();
+            return Self::lines_around(name, text, line_start, line_end);
         }
         let start = floor_char_boundary(text, lo.saturating_sub(Self::AROUND).max(line_start));
         let end = ceil_char_boundary(text, (hi + Self::AROUND).min(line_end));
@@ -539,6 +539,46 @@ impl Snippet {
             base: start,
             line: line - 1,
             column: start - line_start,
+        }
+    }
+}
+
+impl Snippet {
+    /// Lines shown on each side of the labels' lines; miette asks for one.
+    const CONTEXT_LINES: usize = 3;
+
+    /// The labels' lines (`line_start..line_end`) and `CONTEXT_LINES` whole
+    /// lines on each side. miette finds a span by scanning its text from the
+    /// start: given the whole file, every report near the end of a large
+    /// file cost a pass over all of it.
+    fn lines_around(name: &str, text: &str, line_start: usize, line_end: usize) -> Self {
+        let mut start = line_start;
+        for _ in 0..Self::CONTEXT_LINES {
+            if start == 0 {
+                break;
+            }
+            start = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+        }
+        let mut end = line_end;
+        for _ in 0..Self::CONTEXT_LINES {
+            if end >= text.len() {
+                break;
+            }
+            end = text[end + 1..]
+                .find('\n')
+                .map_or(text.len(), |i| end + 1 + i);
+        }
+        // With the last line's newline, as in the whole file.
+        let end = (end + 1).min(text.len());
+        Snippet {
+            name: name.to_string(),
+            text: text[start..end].to_string(),
+            base: start,
+            line: text.as_bytes()[..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count(),
+            column: 0,
         }
     }
 }
