@@ -52,9 +52,20 @@ fn group_by_app<T: Borrow<Object>>(objects: impl IntoIterator<Item = T>) -> BTre
 }
 
 /// Adds a file per object under `dir` (moving the objects in), returning
-/// the file names in order. A name taken twice (a duplicate object, reported
-/// by validation) gets a suffix.
+/// the file names in order.
 fn add_objects(bundle: &mut Bundle, dir: &str, objects: Vec<Object>) -> Vec<String> {
+    let (files, names) = name_files(dir, objects);
+    for (path, object) in files {
+        bundle.add_object(path, object);
+    }
+    names
+}
+
+/// The path of each object's file under `dir`, and the file names in order.
+/// A name taken twice (a duplicate object, reported by validation) gets a
+/// suffix.
+fn name_files(dir: &str, objects: Vec<Object>) -> (Vec<(String, Object)>, Vec<String>) {
+    let mut files = Vec::with_capacity(objects.len());
     let mut names = Vec::with_capacity(objects.len());
     let mut taken = BTreeSet::new();
     for object in objects {
@@ -64,10 +75,10 @@ fn add_objects(bundle: &mut Bundle, dir: &str, objects: Vec<Object>) -> Vec<Stri
             name = format!("{}-{n}.yaml", file_name(&object).trim_end_matches(".yaml"));
             n += 1;
         }
-        bundle.add_object(format!("{dir}/{name}"), object);
+        files.push((format!("{dir}/{name}"), object));
         names.push(name);
     }
-    names
+    (files, names)
 }
 
 fn kustomization(resources: Vec<String>, patches: Vec<Json>) -> Json {
@@ -82,6 +93,9 @@ fn kustomization(resources: Vec<String>, patches: Vec<Json>) -> Json {
     }
     Json::Object(k)
 }
+
+/// One app's base: its directory, its objects' files and its kustomization.
+type Base = (String, Vec<(String, Object)>, Json);
 
 /// The bases (moving `base_objects` into the bundle: at 10,000 services a
 /// copy of every object was a third of rendering) and every env overlay.
@@ -103,14 +117,23 @@ pub(crate) fn render(
             }
         }
     }
-    for (app, objects) in group_by_app(base_objects) {
-        let dir = format!("{}/base", app.dir());
-        let files = add_objects(bundle, &dir, objects);
-        bundle.add(
-            format!("{dir}/kustomization.yaml"),
-            kustomization(files, Vec::new()),
-            None,
-        );
+    // Each app's base is laid out on any core; the bundle is filled in app
+    // order afterwards.
+    use rayon::prelude::*;
+    let apps: Vec<(App, Vec<Object>)> = group_by_app(base_objects).into_iter().collect();
+    let bases: Vec<Base> = apps
+        .into_par_iter()
+        .map(|(app, objects)| {
+            let dir = format!("{}/base", app.dir());
+            let (files, names) = name_files(&dir, objects);
+            (dir, files, kustomization(names, Vec::new()))
+        })
+        .collect();
+    for (dir, files, kustomization) in bases {
+        for (path, object) in files {
+            bundle.add_object(path, object);
+        }
+        bundle.add(format!("{dir}/kustomization.yaml"), kustomization, None);
     }
 }
 

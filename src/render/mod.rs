@@ -324,7 +324,7 @@ fn objects_finished(platform: &ir::Platform, finish: &Finish) -> Vec<Object> {
             (key, o)
         })
         .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.par_sort_by(|a, b| a.0.cmp(&b.0));
     keyed.into_iter().map(|(_, o)| o).collect()
 }
 
