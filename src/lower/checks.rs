@@ -129,20 +129,29 @@ fn pool_capacity(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
 }
 
 fn role_namespaces(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
+    if platform.roles.is_empty() {
+        return;
+    }
+    // Namespaces something is deployed to, gathered once (asking every
+    // workload for every namespace was quadratic: 15 ms at 10,000 services).
+    let used: BTreeSet<&str> = platform
+        .workloads
+        .values()
+        .map(|w| w.namespace.as_str())
+        .chain(platform.charts.values().map(|c| c.namespace.as_str()))
+        .chain(platform.kafkas.values().map(|k| k.namespace.as_str()))
+        .chain(
+            platform
+                .resources
+                .values()
+                .filter_map(|r| r.namespace.as_deref()),
+        )
+        .chain(platform.secrets.values().map(|s| s.namespace.as_str()))
+        .collect();
     let known: BTreeSet<&str> = platform
         .namespaces
         .values()
-        .filter(|n| {
-            n.declared
-                || platform.workloads.values().any(|w| w.namespace == n.name)
-                || platform.charts.values().any(|c| c.namespace == n.name)
-                || platform.kafkas.values().any(|k| k.namespace == n.name)
-                || platform
-                    .resources
-                    .values()
-                    .any(|r| r.namespace.as_deref() == Some(&n.name))
-                || platform.secrets.values().any(|s| s.namespace == n.name)
-        })
+        .filter(|n| n.declared || used.contains(n.name.as_str()))
         .map(|n| n.name.as_str())
         .chain([
             platform.settings.default_namespace.as_str(),

@@ -58,6 +58,13 @@ pub fn lower(
             views.insert(env.map(str::to_string), platform);
         }
         diagnostics.append(&mut cx.diagnostics);
+        drop(cx);
+        // The merged fields are freed on all cores (at 10,000 services,
+        // 20 ms on one).
+        use rayon::prelude::*;
+        for list in cache.into_values() {
+            list.into_par_iter().for_each(drop);
+        }
     }
     views
 }

@@ -180,23 +180,32 @@ pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic
         }
     }
 
-    for decl in &all_decls {
-        check_extends(decl, &resolved, diagnostics);
-        let kind = if decl.is_defaults() {
-            Kind::from_keyword(&decl.name.text)
-        } else {
-            Kind::from_keyword(&decl.kind.text)
-        };
-        if let Some(kind) = kind {
-            check_body(
-                &decl.body,
-                kind.fields(),
-                kind.keyword(),
-                &resolved,
-                diagnostics,
-            );
-        }
-    }
+    // Bodies are checked on all cores; the diagnostics keep declaration order.
+    use rayon::prelude::*;
+    let found: Vec<Vec<Diagnostic>> = all_decls
+        .par_iter()
+        .with_min_len(64)
+        .map(|decl| {
+            let mut found = Vec::new();
+            check_extends(decl, &resolved, &mut found);
+            let kind = if decl.is_defaults() {
+                Kind::from_keyword(&decl.name.text)
+            } else {
+                Kind::from_keyword(&decl.kind.text)
+            };
+            if let Some(kind) = kind {
+                check_body(
+                    &decl.body,
+                    kind.fields(),
+                    kind.keyword(),
+                    &resolved,
+                    &mut found,
+                );
+            }
+            found
+        })
+        .collect();
+    diagnostics.extend(found.into_iter().flatten());
     resolved
 }
 
