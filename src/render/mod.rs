@@ -288,14 +288,26 @@ fn objects_finished(platform: &ir::Platform, finish: &Finish) -> Vec<Object> {
     use rayon::prelude::*;
     // Namespaces and policies, and the workloads, are the bulk: built at
     // the same time, concatenated in a fixed order.
-    let (mut out, workloads) = rayon::join(
+    let ((mut out, rest), workloads) = rayon::join(
         || {
             let mut out = Vec::new();
             phase("   namespaces", || {
                 namespaces::render(platform, finish, &mut out)
             });
             rbac::render(platform, &mut out);
-            out
+            let mut rest = Vec::new();
+            strimzi::render(platform, &mut rest);
+            grafana::render(platform, &mut rest);
+            resources::render(platform, &mut rest);
+            // Finished here, while the workloads still keep the other core
+            // busy (their own objects are finished as they are rendered);
+            // so are the schemas Argo CD's documents are checked against.
+            let finish_all = |objects: Vec<Object>| -> Vec<Object> {
+                objects.into_par_iter().map(|o| finish.apply(o)).collect()
+            };
+            let finished = (finish_all(out), finish_all(rest));
+            crate::validate::schema::prewarm(&argocd::KINDS);
+            finished
         },
         || {
             let mut out = Vec::new();
@@ -306,15 +318,12 @@ fn objects_finished(platform: &ir::Platform, finish: &Finish) -> Vec<Object> {
         },
     );
     out.extend(workloads);
-    strimzi::render(platform, &mut out);
-    grafana::render(platform, &mut out);
-    resources::render(platform, &mut out);
+    out.extend(rest);
     // Keys computed once per object: comparing through JSON pointers and a
     // fresh `App` per comparison dominated rendering at 10k services.
     let mut keyed: Vec<(SortKey, Object)> = out
         .into_par_iter()
         .map(|o| {
-            let o = finish.apply(o);
             let key = (
                 o.app(),
                 bundle::kind_rank(o.kind()),

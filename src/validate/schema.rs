@@ -364,6 +364,18 @@ impl Schema {
     }
 }
 
+/// Compiles the schemas of `kinds` (apiVersion, kind) now, on all cores, so
+/// that their first use does not wait for them. Unknown kinds are skipped;
+/// a schema that does not compile is reported at its first use.
+pub fn prewarm(kinds: &[(&str, &str)]) {
+    use rayon::prelude::*;
+    kinds.par_iter().for_each(|(api_version, kind)| {
+        if let Some(schema) = Schema::find(api_version, kind) {
+            let _ = schema.compiled();
+        }
+    });
+}
+
 /// The apiVersions that have a schema for `kind` in `group` ("" for core), for hints.
 pub fn versions_of(group: &str, kind: &str) -> Vec<&'static str> {
     ENTRIES
