@@ -257,10 +257,14 @@ fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
             Ok(sha256(text.as_bytes()))
         })
         .collect::<io::Result<_>>()?;
-    let mut manifest = Manifest::default();
-    for ((path, _), hash) in files.into_iter().zip(hashes) {
-        manifest.files.insert(path.clone(), hash);
-    }
+    // In path order already: one bulk build, not an insert per file.
+    let mut manifest = Manifest {
+        files: files
+            .into_iter()
+            .zip(hashes)
+            .map(|((path, _), hash)| (path.clone(), hash))
+            .collect(),
+    };
     for path in &plan.kept {
         let target = staging.join(path);
         let old = out.join(path);
