@@ -231,7 +231,9 @@ fn read_limited(path: &Path) -> std::io::Result<Limited> {
     if meta.len() > MAX_FILE_BYTES {
         return Ok(Limited::TooLarge(meta.len()));
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata (plus one byte to see the end): growing by
+    // doubling touched fresh pages over and over.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
     std::fs::File::open(path)?
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;
