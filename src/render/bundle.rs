@@ -161,9 +161,22 @@ pub fn encode(content: &FileContent) -> String {
 /// a YAML 1.1 or 1.2 reader (kubectl, Helm, PyYAML) could take for something
 /// else quoted.
 pub fn to_yaml(value: &Json) -> String {
-    let mut out = String::new();
-    write_yaml(&mut out, value);
-    out
+    // Written into a per-thread buffer, then copied once at its exact size:
+    // growing each text by doubling was a tenth of encoding, most of it the
+    // kernel zeroing fresh pages.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        write_yaml(scratch, value);
+        let text = scratch.as_str().to_owned();
+        // A rare huge document does not pin its size to the thread.
+        if scratch.capacity() > 1 << 20 {
+            *scratch = String::new();
+        }
+        text
+    })
 }
 
 /// `to_yaml`, appended to `out`.
@@ -424,7 +437,14 @@ fn is_special_word(s: &str) -> bool {
         "null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", "-.inf", "+.inf",
         ".nan", "<<", "=",
     ];
-    s.len() <= 5 && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+    // Most keys and values start with none of the words' first characters.
+    let starts_like_one = s.as_bytes().first().is_some_and(|b| {
+        matches!(
+            b.to_ascii_lowercase(),
+            b'n' | b'~' | b't' | b'f' | b'y' | b'o' | b'.' | b'-' | b'+' | b'<' | b'='
+        )
+    });
+    s.len() <= 5 && starts_like_one && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 /// Order of kinds inside an app: what others depend on first.
