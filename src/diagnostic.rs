@@ -610,7 +610,11 @@ impl SourceCode for Snippet {
             miette::SourceSpan::from((inner.span().offset() + self.base, inner.span().len())),
             inner.line() + self.line,
             column,
-            inner.line_count(),
+            // miette counts the line ends it scanned from the start of its
+            // text, and compares `line + line_count` of two labels' contexts
+            // to merge them: counted from the start of the file, as if it had
+            // been given the whole file.
+            inner.line_count() + self.line,
         )))
     }
 }
@@ -673,6 +677,47 @@ impl miette::Diagnostic for Shown {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_snippet_reads_every_span_as_the_whole_file_does() {
+        // The excerpt miette gets (the labels' lines and a few around them)
+        // must give the same contents, lines and columns as the whole file,
+        // whatever the span: first and last lines, empty lines, no final
+        // newline, multi-byte characters, spans over several lines.
+        let texts = [
+            "a = 1\n\nservice api {\n  image = \"é\"\n  ports = { http = 80 }\n}\n\n\n# end",
+            "x\n",
+            "only one line",
+        ];
+        for text in texts {
+            let whole = Snippet {
+                name: "f.platform".into(),
+                text: text.into(),
+                base: 0,
+                line: 0,
+                column: 0,
+            };
+            let boundaries: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            for &start in &boundaries {
+                for &end in boundaries.iter().filter(|&&e| e >= start).take(12) {
+                    let span = miette::SourceSpan::from((start, end - start));
+                    let snippet = Snippet::new("f.platform", text, [span]);
+                    for context in 0..=Snippet::CONTEXT_LINES {
+                        let a = whole.read_span(&span, context, context).expect("whole");
+                        let b = snippet.read_span(&span, context, context).expect("excerpt");
+                        let at = format!("{text:?} {start}..{end} context {context}");
+                        assert_eq!(a.data(), b.data(), "{at}");
+                        assert_eq!(a.span(), b.span(), "{at}");
+                        assert_eq!(a.line(), b.line(), "{at}");
+                        assert_eq!(a.column(), b.column(), "{at}");
+                        assert_eq!(a.line_count(), b.line_count(), "{at}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn line_column_counts_unicode_scalars() {
