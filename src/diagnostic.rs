@@ -507,6 +507,8 @@ impl Snippet {
     const LONG_LINES: usize = 4096;
     /// Bytes kept on each side of the labels in an excerpt.
     const AROUND: usize = 160;
+    /// Lines shown on each side of the labels' lines; miette asks for one.
+    const CONTEXT_LINES: usize = 3;
 
     fn new(name: &str, text: &str, spans: impl IntoIterator<Item = miette::SourceSpan>) -> Self {
         let whole = || Snippet {
@@ -541,11 +543,6 @@ impl Snippet {
             column: start - line_start,
         }
     }
-}
-
-impl Snippet {
-    /// Lines shown on each side of the labels' lines; miette asks for one.
-    const CONTEXT_LINES: usize = 3;
 
     /// The labels' lines (`line_start..line_end`) and `CONTEXT_LINES` whole
     /// lines on each side. miette finds a span by scanning its text from the
@@ -574,10 +571,7 @@ impl Snippet {
             name: name.to_string(),
             text: text[start..end].to_string(),
             base: start,
-            line: text.as_bytes()[..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count(),
+            line: line_column(text, start).0 - 1,
             column: 0,
         }
     }
