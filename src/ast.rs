@@ -88,7 +88,7 @@ pub struct Attribute {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Block {
     pub path: FieldPath,
-    pub label: Option<StringLit>,
+    pub label: Option<Box<StringLit>>,
     pub body: Body,
     pub span: Span,
 }
@@ -119,10 +119,10 @@ pub enum ValueKind {
     /// `<<EOT … EOT`: raw text with common indentation removed.
     Heredoc(String),
     /// `request..limit`.
-    Range(Number, Number),
+    Range(Box<Number>, Box<Number>),
     List(Vec<Value>),
     Map(Vec<MapEntry>),
-    Call(Call),
+    Call(Box<Call>),
     Reference(Reference),
 }
 
@@ -152,16 +152,16 @@ impl ValueKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Number {
     /// The digits as written, e.g. `-0.5`.
-    pub magnitude: String,
+    pub magnitude: Box<str>,
     /// `m`, `Gi`, `s`, `%`…
-    pub unit: Option<String>,
+    pub unit: Option<&'static str>,
     pub span: Span,
 }
 
 impl Number {
     /// The text as written (`250m`).
     pub fn text(&self) -> String {
-        format!("{}{}", self.magnitude, self.unit.as_deref().unwrap_or(""))
+        format!("{}{}", self.magnitude, self.unit.unwrap_or(""))
     }
 
     /// The magnitude as an exact fraction `mantissa / 10^scale`, or `None`

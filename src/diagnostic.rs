@@ -393,14 +393,14 @@ fn to_json_indexed(
             .line_column(text, offset)
     };
     let file = sources.file(diagnostic.primary.span.file);
-    let (line, column) = position(file.id, diagnostic.primary.span.start);
-    let (end_line, end_column) = position(file.id, diagnostic.primary.span.end);
+    let (line, column) = position(file.id, diagnostic.primary.span.start());
+    let (end_line, end_column) = position(file.id, diagnostic.primary.span.end());
     let related = diagnostic
         .secondary
         .iter()
         .map(|label| {
             let other = sources.file(label.span.file);
-            let (line, column) = position(other.id, label.span.start);
+            let (line, column) = position(other.id, label.span.start());
             JsonRelated {
                 file: &other.name,
                 line,
@@ -622,8 +622,8 @@ fn ceil_char_boundary(text: &str, mut offset: usize) -> usize {
 
 /// Keeps a span inside its text so a renderer can never index out of range.
 fn clamp(span: Span, text: &str) -> miette::SourceSpan {
-    let start = span.start.min(text.len());
-    let end = span.end.clamp(start, text.len());
+    let start = span.start().min(text.len());
+    let end = span.end().clamp(start, text.len());
     (start, end - start).into()
 }
 

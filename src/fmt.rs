@@ -242,7 +242,7 @@ fn entry_span(entry: &MapEntry) -> Span {
 
 impl Formatter<'_> {
     fn src(&self, span: Span) -> &str {
-        &self.text[span.start..span.end]
+        &self.text[span.start()..span.end()]
     }
 
     fn between(&self, start: usize, end: usize) -> &str {
@@ -258,7 +258,7 @@ impl Formatter<'_> {
         let mut previous: Option<usize> = None;
         for decl in &file.declarations {
             let g = gap(
-                self.between(previous.unwrap_or(0), decl.span.start),
+                self.between(previous.unwrap_or(0), decl.span.start()),
                 previous.is_some(),
             );
             if let Some(last) = entries.last_mut() {
@@ -270,7 +270,7 @@ impl Formatter<'_> {
             entry.leading = g.lines;
             entry.leading.extend(hoisted);
             entries.push(entry);
-            previous = Some(decl.span.end);
+            previous = Some(decl.span.end());
         }
         let g = gap(
             self.between(previous.unwrap_or(0), self.text.len()),
@@ -293,18 +293,18 @@ impl Formatter<'_> {
     }
 
     fn declaration(&self, decl: &Declaration) -> Entry {
-        let mut hoisted = comments(self.between(decl.kind.span.end, decl.name.span.start));
+        let mut hoisted = comments(self.between(decl.kind.span.end(), decl.name.span.start()));
         let mut key = format!("{} {}", decl.kind.text, decl.name.text);
-        let mut after_name = decl.name.span.end;
+        let mut after_name = decl.name.span.end();
         if let Some(parent) = &decl.extends {
             hoisted.extend(comments(
-                self.between(decl.name.span.end, parent.span.start),
+                self.between(decl.name.span.end(), parent.span.start()),
             ));
             key.push_str(" extends ");
             key.push_str(&parent.text);
-            after_name = parent.span.end;
+            after_name = parent.span.end();
         }
-        hoisted.extend(comments(self.between(after_name, decl.body.span.start)));
+        hoisted.extend(comments(self.between(after_name, decl.body.span.start())));
         let rest = format!(" {}", self.body(&decl.body, 0));
         Entry {
             leading: hoisted.into_iter().map(Line::Comment).collect(),
@@ -317,8 +317,8 @@ impl Formatter<'_> {
 
     /// `{ … }` of a declaration, block or `when` whose first line is at `level`.
     fn body(&self, body: &Body, level: usize) -> String {
-        let inner_start = body.span.start + 1;
-        let inner_end = body.span.end.saturating_sub(1);
+        let inner_start = body.span.start() + 1;
+        let inner_end = body.span.end().saturating_sub(1);
         if self.one_line(body.span) {
             if body.items.is_empty() {
                 return "{}".to_string();
@@ -352,7 +352,7 @@ impl Formatter<'_> {
         let mut entries: Vec<Entry> = Vec::new();
         let mut previous = inner_start;
         for (i, span) in spans.iter().enumerate() {
-            let g = gap(self.between(previous, span.start), true);
+            let g = gap(self.between(previous, span.start()), true);
             match entries.last_mut() {
                 Some(last) => last.trailing = g.trailing,
                 None => open = g.trailing,
@@ -362,7 +362,7 @@ impl Formatter<'_> {
             entry.leading = g.lines;
             entry.leading.extend(hoisted);
             entries.push(entry);
-            previous = span.end;
+            previous = span.end();
         }
         let g = gap(self.between(previous, inner_end), true);
         match entries.last_mut() {
@@ -406,7 +406,7 @@ impl Formatter<'_> {
         let (key, rest, align) = match item {
             Item::Attribute(attr) => {
                 hoisted.extend(comments(
-                    self.between(attr.path.span.end, attr.value.span.start),
+                    self.between(attr.path.span.end(), attr.value.span.start()),
                 ));
                 let value = self.value(&attr.value, level, &mut hoisted);
                 (
@@ -417,22 +417,22 @@ impl Formatter<'_> {
             }
             Item::Block(block) => {
                 let mut key = self.src(block.path.span).to_string();
-                let mut before_body = block.path.span.end;
+                let mut before_body = block.path.span.end();
                 if let Some(label) = &block.label {
-                    hoisted.extend(comments(self.between(before_body, label.span.start)));
+                    hoisted.extend(comments(self.between(before_body, label.span.start())));
                     key.push(' ');
                     key.push_str(self.src(label.span));
-                    before_body = label.span.end;
+                    before_body = label.span.end();
                 }
-                hoisted.extend(comments(self.between(before_body, block.body.span.start)));
+                hoisted.extend(comments(self.between(before_body, block.body.span.start())));
                 (key, format!(" {}", self.body(&block.body, level)), true)
             }
             Item::When(when) => {
                 hoisted.extend(comments(
-                    self.between(when.span.start + 4, when.env.span.start),
+                    self.between(when.span.start() + 4, when.env.span.start()),
                 ));
                 hoisted.extend(comments(
-                    self.between(when.env.span.end, when.body.span.start),
+                    self.between(when.env.span.end(), when.body.span.start()),
                 ));
                 (
                     format!("when {}", when.env.text),
@@ -457,14 +457,14 @@ impl Formatter<'_> {
             ValueKind::List(items) => self.list(value.span, items, level),
             ValueKind::Map(entries) => self.map(value.span, entries, level),
             ValueKind::Call(call) => {
-                let mut previous = call.name.span.end;
+                let mut previous = call.name.span.end();
                 let mut args = Vec::new();
                 for arg in &call.args {
-                    hoisted.extend(comments(self.between(previous, arg.span.start)));
+                    hoisted.extend(comments(self.between(previous, arg.span.start())));
                     args.push(self.value(arg, level, hoisted));
-                    previous = arg.span.end;
+                    previous = arg.span.end();
                 }
-                hoisted.extend(comments(self.between(previous, value.span.end)));
+                hoisted.extend(comments(self.between(previous, value.span.end())));
                 format!("{}({})", call.name.text, args.join(", "))
             }
             ValueKind::None
@@ -488,7 +488,7 @@ impl Formatter<'_> {
         }
         let spans: Vec<Span> = items.iter().map(|v| v.span).collect();
         let (open, mut entries, closing) =
-            self.container(&spans, span.start + 1, span.end - 1, |i| {
+            self.container(&spans, span.start() + 1, span.end() - 1, |i| {
                 let mut hoisted = Vec::new();
                 let text = self.value(&items[i], level + 1, &mut hoisted);
                 Entry {
@@ -504,7 +504,8 @@ impl Formatter<'_> {
 
     fn map(&self, span: Span, entries: &[MapEntry], level: usize) -> String {
         let format_entry = |entry: &MapEntry, level: usize| {
-            let mut hoisted = comments(self.between(entry.path.span.end, entry.value.span.start));
+            let mut hoisted =
+                comments(self.between(entry.path.span.end(), entry.value.span.start()));
             let value = self.value(&entry.value, level, &mut hoisted);
             Entry {
                 leading: hoisted.into_iter().map(Line::Comment).collect(),
@@ -529,7 +530,7 @@ impl Formatter<'_> {
         }
         let spans: Vec<Span> = entries.iter().map(entry_span).collect();
         let (open, mut formatted, closing) =
-            self.container(&spans, span.start + 1, span.end - 1, |i| {
+            self.container(&spans, span.start() + 1, span.end() - 1, |i| {
                 format_entry(&entries[i], level + 1)
             });
         self.close(open, &mut formatted, closing, level, '{', '}')

@@ -33,8 +33,8 @@ fn rule(code: Code) -> Value {
 
 fn location(label: &Label, sources: &SourceMap) -> Value {
     let file = sources.file(label.span.file);
-    let (start_line, start_column) = line_column(&file.text, label.span.start);
-    let (end_line, end_column) = line_column(&file.text, label.span.end.max(label.span.start));
+    let (start_line, start_column) = line_column(&file.text, label.span.start());
+    let (end_line, end_column) = line_column(&file.text, label.span.end().max(label.span.start()));
     json!({
         "physicalLocation": {
             "artifactLocation": { "uri": file.name, "uriBaseId": "PROJECTROOT" },

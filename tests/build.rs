@@ -104,7 +104,7 @@ fn output_does_not_depend_on_file_or_declaration_order() {
         for file in &sources.files {
             let parsed = platc::parse::parse_file(file).expect("example parses");
             for decl in parsed.declarations {
-                blocks.push(file.text[decl.span.start..decl.span.end].to_string());
+                blocks.push(file.text[decl.span.start()..decl.span.end()].to_string());
             }
         }
         blocks.reverse();

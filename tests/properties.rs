@@ -158,7 +158,7 @@ proptest! {
     fn parse_never_panics_on_platform_like_strings(text in platform_ish()) {
         if let Err(diagnostic) = platc::parse::parse_file(&source(&text)) {
             let span = diagnostic.primary.span;
-            prop_assert!(span.start <= span.end && span.end <= text.len());
+            prop_assert!(span.start() <= span.end() && span.end() <= text.len());
         }
     }
 }
@@ -265,7 +265,7 @@ proptest! {
         let text = format!("{PLATFORM}{text}");
         let checked = platc::pipeline::check(&sources(&text));
         for d in &checked.diagnostics {
-            prop_assert!(d.primary.span.end <= text.len(), "{d:?}");
+            prop_assert!(d.primary.span.end() <= text.len(), "{d:?}");
         }
         let mut out = Vec::new();
         platc::diagnostic::report(&checked.diagnostics, &sources(&text), platc::diagnostic::Format::Json, &mut out)

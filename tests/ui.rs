@@ -70,7 +70,7 @@ fn ten_mistakes_in_three_files_are_reported_together_in_order() {
         .iter()
         .map(|d| {
             let file = sources.file(d.primary.span.file);
-            let (line, _) = platc::diagnostic::line_column(&file.text, d.primary.span.start);
+            let (line, _) = platc::diagnostic::line_column(&file.text, d.primary.span.start());
             format!("{} {line} {}", file.name, d.code)
         })
         .collect();

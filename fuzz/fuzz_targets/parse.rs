@@ -22,7 +22,7 @@ fuzz_target!(|text: &str| {
         );
         let span = diagnostic.primary.span;
         assert!(
-            span.start <= span.end && span.end <= text.len(),
+            span.start() <= span.end() && span.end() <= text.len(),
             "span {span:?} outside the file"
         );
     }

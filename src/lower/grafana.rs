@@ -131,7 +131,7 @@ pub(crate) fn dashboards(
         for p in fields.multi("panel").to_vec() {
             items.push((p.key, ir::DashboardItem::Panel(panel(cx, &p))));
         }
-        items.sort_by_key(|(s, _)| (s.file, s.start));
+        items.sort_by_key(|(s, _)| (s.file, s.start()));
         let dashboard = ir::Dashboard {
             name: name.clone(),
             title: cx.string(fields, "title").unwrap_or_else(|| name.clone()),

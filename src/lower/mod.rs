@@ -312,7 +312,7 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     pub(crate) fn cpu_number(&mut self, number: &Number, field: &str) -> Option<CpuMillis> {
-        let millis = match number.unit.as_deref() {
+        let millis = match number.unit {
             None => number.scaled(1000),
             Some("m") => number.scaled(1),
             Some(_) => None,
@@ -327,7 +327,7 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     pub(crate) fn memory_number(&mut self, number: &Number, field: &str) -> Option<ByteSize> {
-        let factor: Option<i128> = match number.unit.as_deref() {
+        let factor: Option<i128> = match number.unit {
             None => Some(1),
             Some("k") => Some(1000),
             Some("M") => Some(1_000_000),
@@ -393,7 +393,7 @@ impl<'r, 'a> Cx<'r, 'a> {
                 return None;
             }
         };
-        let factor = match number.unit.as_deref() {
+        let factor = match number.unit {
             Some("s") => Some(1),
             Some("m") => Some(60),
             Some("h") => Some(3600),
@@ -422,7 +422,7 @@ impl<'r, 'a> Cx<'r, 'a> {
                 return None;
             }
         };
-        let parsed = (number.unit.as_deref() == Some("%"))
+        let parsed = (number.unit == Some("%"))
             .then(|| number.scaled(1))
             .flatten()
             .and_then(|p| u32::try_from(p).ok())

@@ -31,7 +31,7 @@ pub(crate) fn deep_merge(base: &mut Json, overlay: Json) {
 pub(crate) fn fields_to_tree(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> Json {
     let mut map = Map::new();
     for (key, entry) in &fields.entries {
-        map.insert(key.clone(), entry_to_tree(cx, entry));
+        map.insert(key.to_owned(), entry_to_tree(cx, entry));
     }
     Json::Object(map)
 }

@@ -795,7 +795,7 @@ fn storage(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> BTreeMap<String, ir::Vol
         }
         let size = cx.size(&volume, "size");
         if let (Some(mount), Some(size)) = (mount, size) {
-            out.insert(name.clone(), ir::Volume { mount, size });
+            out.insert(name.to_owned(), ir::Volume { mount, size });
         }
     }
     out

@@ -129,7 +129,7 @@ pub enum Target<'a> {
 }
 
 fn contains(span: Span, offset: usize) -> bool {
-    span.start <= offset && offset <= span.end
+    span.start() <= offset && offset <= span.end()
 }
 
 /// The kind whose fields a declaration's body holds (`defaults KIND` too).
@@ -702,7 +702,7 @@ service api {\n  namespace = shop\n  image = \"x:1\"\n  nodepool = app\n  ports 
         let project = project();
         let tree = project.tree(FileId(0)).expect("parsed");
         let target = locate(tree, at(needle, nth))?;
-        definition(&project, &target).map(|s| PROJECT[s.start..s.end].to_string())
+        definition(&project, &target).map(|s| PROJECT[s.start()..s.end()].to_string())
     }
 
     #[test]
@@ -768,7 +768,7 @@ dashboard d { datasource = prom  panel \"p\" { datasource = prom  query = \"up\"
         let offset = PROJECT.find(needle).expect("needle") + shift;
         let target = locate(tree, offset)?;
         let span = definition(&project, &target)?;
-        Some(PROJECT[..span.start].matches('\n').count() + 1)
+        Some(PROJECT[..span.start()].matches('\n').count() + 1)
     }
 
     #[test]

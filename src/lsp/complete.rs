@@ -580,7 +580,7 @@ fn current_ports(
     let Some(decl) = tree
         .declarations
         .iter()
-        .find(|d| d.span.start <= offset && offset <= d.span.end)
+        .find(|d| d.span.start() <= offset && offset <= d.span.end())
     else {
         return Vec::new();
     };

@@ -51,8 +51,8 @@ pub fn position(text: &str, offset: usize) -> Position {
 /// The LSP range of a span of `text`.
 pub fn range(text: &str, span: Span) -> Range {
     Range {
-        start: position(text, span.start),
-        end: position(text, span.end.max(span.start)),
+        start: position(text, span.start()),
+        end: position(text, span.end().max(span.start())),
     }
 }
 

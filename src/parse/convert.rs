@@ -128,7 +128,7 @@ fn convert_block(pair: Pair<'_, Rule>, file: FileId) -> Block {
             Rule::field_path => path = Some(convert_field_path(part, file)),
             Rule::block_label => {
                 let string = next(&mut part.into_inner(), "a label string");
-                label = Some(convert_string(string, file));
+                label = Some(Box::new(convert_string(string, file)));
             }
             Rule::body => body = Some(convert_body(part, file)),
             other => unreachable!("invariant: unexpected {other:?} in a block"),
@@ -152,19 +152,20 @@ fn convert_attribute(pair: Pair<'_, Rule>, file: FileId) -> Attribute {
 
 fn convert_field_path(pair: Pair<'_, Rule>, file: FileId) -> FieldPath {
     let span = span_of(&pair, file);
-    let mut segments = Vec::new();
     let mut quoted = false;
-    for part in pair.into_inner() {
-        match part.as_rule() {
-            Rule::key => segments.push(part.as_str().to_string()),
+    // Collected, not pushed: `Pairs` knows its length, and most paths have
+    // one segment, which a push would give room for four.
+    let segments = pair
+        .into_inner()
+        .map(|part| match part.as_rule() {
+            Rule::key => part.as_str().to_string(),
             Rule::string => {
                 quoted = true;
-                let lit = convert_string(part, file);
-                segments.push(lit.display());
+                convert_string(part, file).display()
             }
             other => unreachable!("invariant: unexpected {other:?} in a field path"),
-        }
-    }
+        })
+        .collect();
     FieldPath {
         segments,
         quoted,
@@ -181,7 +182,7 @@ pub(super) fn convert_value(pair: Pair<'_, Rule>, file: FileId) -> Value {
             let mut inner = pair.into_inner();
             let low = convert_number(next(&mut inner, "a number"), file);
             match inner.next() {
-                Some(high) => ValueKind::Range(low, convert_number(high, file)),
+                Some(high) => ValueKind::Range(Box::new(low), Box::new(convert_number(high, file))),
                 None => ValueKind::Number(low),
             }
         }
@@ -193,7 +194,7 @@ pub(super) fn convert_value(pair: Pair<'_, Rule>, file: FileId) -> Value {
                 .map(|e| convert_map_entry(e, file))
                 .collect(),
         ),
-        Rule::call => ValueKind::Call(convert_call(pair, file)),
+        Rule::call => ValueKind::Call(Box::new(convert_call(pair, file))),
         Rule::reference => ValueKind::Reference(convert_reference(pair, file)),
         other => unreachable!("invariant: unexpected {other:?} as a value"),
     };
@@ -202,12 +203,12 @@ pub(super) fn convert_value(pair: Pair<'_, Rule>, file: FileId) -> Value {
 
 fn convert_number(pair: Pair<'_, Rule>, file: FileId) -> Number {
     let span = span_of(&pair, file);
-    let mut magnitude = String::new();
+    let mut magnitude = Box::default();
     let mut unit = None;
     for part in pair.into_inner() {
         match part.as_rule() {
-            Rule::number_magnitude => magnitude = part.as_str().to_string(),
-            Rule::unit => unit = Some(part.as_str().to_string()),
+            Rule::number_magnitude => magnitude = part.as_str().into(),
+            Rule::unit => unit = Some(unit_name(part.as_str())),
             other => unreachable!("invariant: unexpected {other:?} in a number"),
         }
     }
@@ -216,6 +217,17 @@ fn convert_number(pair: Pair<'_, Rule>, file: FileId) -> Number {
         unit,
         span,
     }
+}
+
+/// The unit as the static name the grammar's `unit` rule lists.
+fn unit_name(unit: &str) -> &'static str {
+    const UNITS: [&str; 16] = [
+        "Ki", "Mi", "Gi", "Ti", "Pi", "m", "k", "M", "G", "T", "P", "s", "h", "d", "w", "%",
+    ];
+    UNITS
+        .into_iter()
+        .find(|u| *u == unit)
+        .unwrap_or_else(|| unreachable!("invariant: the grammar's units are {UNITS:?}"))
 }
 
 fn convert_map_entry(pair: Pair<'_, Rule>, file: FileId) -> MapEntry {
@@ -240,7 +252,9 @@ fn convert_reference(pair: Pair<'_, Rule>, file: FileId) -> Reference {
 
 fn convert_string(pair: Pair<'_, Rule>, file: FileId) -> StringLit {
     let span = span_of(&pair, file);
-    let mut parts: Vec<StringPart> = Vec::new();
+    // Room for one part: most strings have no interpolation, and a push
+    // onto an empty vector would make room for four.
+    let mut parts: Vec<StringPart> = Vec::with_capacity(1);
     let push_text = |parts: &mut Vec<StringPart>, text: &str| {
         if let Some(StringPart::Text(last)) = parts.last_mut() {
             last.push_str(text);

@@ -2,7 +2,7 @@
 //! parent module for the rules). Pure and infallible: shape problems were
 //! reported by the checks in `resolve`, and merging simply keeps going.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use crate::ast::{Body, Item, StringLit, Value, ValueKind};
 use crate::kinds::{self, Field, Shape};
@@ -11,7 +11,83 @@ use crate::span::Span;
 /// The merged fields of one body.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fields<'a> {
-    pub entries: BTreeMap<String, Entry<'a>>,
+    pub entries: FieldMap<'a>,
+}
+
+/// Fields by name, in name order: a sorted vector, not a `BTreeMap`. A
+/// body has a handful of fields, and every declaration of a project has its
+/// merged fields alive at once while lowering, so the map's size is memory
+/// first touched (a B-tree leaf has room for eleven entries, an owned key is
+/// one more allocation). Names borrow from the syntax tree where they can.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldMap<'a> {
+    sorted: Vec<(Cow<'a, str>, Entry<'a>)>,
+}
+
+impl<'a> FieldMap<'a> {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.sorted.binary_search_by(|(key, _)| (**key).cmp(name))
+    }
+
+    /// The entry named `name`.
+    pub fn get(&self, name: &str) -> Option<&Entry<'a>> {
+        self.position(name).ok().map(|i| &self.sorted[i].1)
+    }
+
+    /// The entry named `name`, to change it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Entry<'a>> {
+        self.position(name).ok().map(|i| &mut self.sorted[i].1)
+    }
+
+    /// Sets `name` to `entry`, replacing the entry it had.
+    pub fn insert(&mut self, name: impl Into<Cow<'a, str>>, entry: Entry<'a>) {
+        let name = name.into();
+        match self.position(&name) {
+            Ok(i) => self.sorted[i].1 = entry,
+            Err(i) => self.sorted.insert(i, (name, entry)),
+        }
+    }
+
+    /// The entry named `name`, inserted as `entry` first if there is none.
+    pub fn get_or_insert(&mut self, name: &'a str, entry: Entry<'a>) -> &mut Entry<'a> {
+        let i = match self.position(name) {
+            Ok(i) => i,
+            Err(i) => {
+                self.sorted.insert(i, (Cow::Borrowed(name), entry));
+                i
+            }
+        };
+        &mut self.sorted[i].1
+    }
+
+    /// Removes the entry named `name`, if any.
+    pub fn remove(&mut self, name: &str) {
+        if let Ok(i) = self.position(name) {
+            self.sorted.remove(i);
+        }
+    }
+
+    /// The names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.sorted.iter().map(|(key, _)| &**key)
+    }
+
+    /// Names and entries, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Entry<'a>)> {
+        self.sorted.iter().map(|(key, entry)| (&**key, entry))
+    }
+}
+
+impl<'m, 'a> IntoIterator for &'m FieldMap<'a> {
+    type Item = (&'m str, &'m Entry<'a>);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'m, (Cow<'a, str>, Entry<'a>)>,
+        fn(&'m (Cow<'a, str>, Entry<'a>)) -> (&'m str, &'m Entry<'a>),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.sorted.iter().map(|(key, entry)| (&**key, entry))
+    }
 }
 
 /// One merged field.
@@ -138,14 +214,11 @@ fn apply<'a>(
                             );
                         }
                         let instance = Instance {
-                            label: block.label.as_ref(),
+                            label: block.label.as_deref(),
                             key: block.path.span,
                             fields,
                         };
-                        let entry = out
-                            .entries
-                            .entry((*first).to_string())
-                            .or_insert(Entry::Multi(Vec::new()));
+                        let entry = out.entries.get_or_insert(first, Entry::Multi(Vec::new()));
                         if !replaced_multi.contains(first) {
                             replaced_multi.push(first);
                             *entry = Entry::Multi(Vec::new());
@@ -174,26 +247,26 @@ fn apply<'a>(
 /// when `create` is set.
 fn block_at<'a, 'o>(
     out: &'o mut Fields<'a>,
-    segments: &[&str],
+    segments: &[&'a str],
     key: Span,
     create: bool,
 ) -> Option<&'o mut Fields<'a>> {
     let mut current = out;
     for segment in segments {
-        let exists = matches!(current.entries.get(*segment), Some(Entry::Block { .. }));
+        let exists = matches!(current.entries.get(segment), Some(Entry::Block { .. }));
         if !exists {
             if !create {
                 return None;
             }
             current.entries.insert(
-                (*segment).to_string(),
+                *segment,
                 Entry::Block {
                     key,
                     fields: Fields::default(),
                 },
             );
         }
-        match current.entries.get_mut(*segment) {
+        match current.entries.get_mut(segment) {
             Some(Entry::Block { key: k, fields }) => {
                 *k = key;
                 current = fields;
@@ -206,7 +279,7 @@ fn block_at<'a, 'o>(
 
 fn set_path<'a>(
     out: &mut Fields<'a>,
-    segments: &[&str],
+    segments: &[&'a str],
     key: Span,
     value: &'a Value,
     none_is_value: bool,
@@ -218,11 +291,9 @@ fn set_path<'a>(
         return;
     };
     if matches!(value.kind, ValueKind::None) && !none_is_value {
-        target.entries.remove(*last);
+        target.entries.remove(last);
     } else {
-        target
-            .entries
-            .insert((*last).to_string(), Entry::Value { key, value });
+        target.entries.insert(*last, Entry::Value { key, value });
     }
 }
 
@@ -257,6 +328,38 @@ mod tests {
             ValueKind::Reference(r) => r.dotted(),
             other => other.describe().to_string(),
         }
+    }
+
+    #[test]
+    fn a_field_map_keeps_names_in_order_and_each_once() {
+        let file = bodies("service a { replicas = 1 }");
+        let Item::Attribute(attr) = &file.declarations[0].body.items[0] else {
+            panic!("an attribute");
+        };
+        let value = |key: usize| Entry::Value {
+            key: Span::new(crate::span::FileId(0), key, key),
+            value: &attr.value,
+        };
+        let mut map = FieldMap::default();
+        for (name, key) in [("m", 1), ("b", 2), ("x", 3), ("b", 4)] {
+            map.insert(name, value(key));
+        }
+        map.insert(String::from("a.b"), value(5));
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["a.b", "b", "m", "x"]);
+        assert_eq!(map.get("b"), Some(&value(4)), "a second insert replaces");
+        assert!(matches!(
+            map.get_or_insert("m", Entry::Multi(Vec::new())),
+            Entry::Value { .. }
+        ));
+        assert!(matches!(
+            map.get_or_insert("c", Entry::Multi(Vec::new())),
+            Entry::Multi(_)
+        ));
+        map.remove("x");
+        map.remove("absent");
+        let names: Vec<&str> = map.iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["a.b", "b", "c", "m"]);
+        assert_eq!(map.get("x"), None);
     }
 
     #[test]

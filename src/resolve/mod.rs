@@ -165,7 +165,7 @@ pub fn resolve<'a>(files: &'a [(FileId, File)], diagnostics: &mut Vec<Diagnostic
         // never run without a platform.
         let at = all_decls
             .first()
-            .map(|first| Span::new(first.span.file, first.span.start, first.span.start))
+            .map(|first| Span::new(first.span.file, first.span.start(), first.span.start()))
             .or_else(|| files.first().map(|(id, _)| Span::new(*id, 0, 0)));
         if let Some(at) = at {
             diagnostics.push(
