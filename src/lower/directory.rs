@@ -64,21 +64,29 @@ impl Directory {
             dir.default_namespace =
                 plain(&fields, "default-namespace").unwrap_or_else(|| platform.name.text.clone());
         }
+        let default_namespace = dir.default_namespace.clone();
         let namespace = |fields: &Fields<'_>| {
-            plain(fields, "namespace").unwrap_or_else(|| dir.default_namespace.clone())
+            plain(fields, "namespace").unwrap_or_else(|| default_namespace.clone())
         };
-        for (name, _, fields) in cx.each(Kind::Service) {
-            let ns = namespace(fields);
-            let host = format!("{name}.{ns}.svc.cluster.local");
-            dir.services.insert(
-                name,
-                Endpoint {
-                    namespace: ns,
-                    host,
-                    ports: ports(fields),
-                },
-            );
-        }
+        // Services are most declarations: their endpoints are built on all
+        // cores, in name order, and the map is built from the sorted list.
+        let services: Vec<(String, Endpoint)> = {
+            use rayon::prelude::*;
+            cx.each(Kind::Service)
+                .into_par_iter()
+                .map(|(name, _, fields)| {
+                    let ns = namespace(fields);
+                    let host = format!("{name}.{ns}.svc.cluster.local");
+                    let endpoint = Endpoint {
+                        namespace: ns,
+                        host,
+                        ports: ports(fields),
+                    };
+                    (name, endpoint)
+                })
+                .collect()
+        };
+        dir.services = services.into_iter().collect();
         for (name, _, fields) in cx.each(Kind::Chart) {
             let ns = namespace(fields);
             let profile = plain(fields, "profile").and_then(|p| crate::profile::builtin().get(&p));

@@ -61,6 +61,23 @@ impl Bundle {
         self.insert(path.into(), object.into_content());
     }
 
+    /// Adds many files at once: a bulk build of their map, merged into the
+    /// bundle's in one pass (the Kustomize bases are ~70,000 files at 10,000
+    /// services, which one insertion each searched for from the root).
+    ///
+    /// # Panics
+    /// When a path is taken twice.
+    pub fn add_all(&mut self, files: Vec<(String, FileContent)>) {
+        let expected = self.files.len() + files.len();
+        let mut added: BTreeMap<String, FileContent> = files.into_iter().collect();
+        self.files.append(&mut added);
+        assert_eq!(
+            self.files.len(),
+            expected,
+            "invariant: every output path is rendered once"
+        );
+    }
+
     /// Adds a text file.
     ///
     /// # Panics
@@ -71,11 +88,15 @@ impl Bundle {
 
     /// Adds a file; two renderers never claim one path.
     fn insert(&mut self, path: String, content: FileContent) {
-        let previous = self.files.insert(path.clone(), content);
-        assert!(
-            previous.is_none(),
-            "invariant: output path `{path}` is rendered once"
-        );
+        use std::collections::btree_map::Entry;
+        match self.files.entry(path) {
+            Entry::Vacant(slot) => {
+                slot.insert(content);
+            }
+            Entry::Occupied(slot) => {
+                panic!("invariant: output path `{}` is rendered once", slot.key())
+            }
+        }
     }
 
     /// Every file encoded, by path.
@@ -472,6 +493,28 @@ pub fn kind_rank(kind: &str) -> u8 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn files_added_at_once_join_the_bundle_in_path_order() {
+        let text = |t: &str| FileContent::Text(t.to_string());
+        let mut bundle = Bundle::default();
+        bundle.add_text("b/x", "1".into());
+        bundle.add_all(vec![
+            ("c/y".into(), text("2")),
+            ("a/z".into(), text("3")),
+            ("b/w".into(), text("4")),
+        ]);
+        let paths: Vec<&str> = bundle.files.keys().map(String::as_str).collect();
+        assert_eq!(paths, ["a/z", "b/w", "b/x", "c/y"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "rendered once")]
+    fn a_path_added_twice_at_once_is_an_invariant_failure() {
+        let mut bundle = Bundle::default();
+        bundle.add_text("b/x", "1".into());
+        bundle.add_all(vec![("b/x".into(), FileContent::Text("2".into()))]);
+    }
 
     #[test]
     fn yaml_keeps_key_order_and_quotes_ambiguous_strings() {

@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::ir;
 
+use super::bundle::{self, FileContent};
 use super::{App, Bundle, Object};
 
 const KUSTOMIZATION_API: &str = "kustomize.config.k8s.io/v1beta1";
@@ -129,12 +130,23 @@ pub(crate) fn render(
             (dir, files, kustomization(names, Vec::new()))
         })
         .collect();
-    for (dir, files, kustomization) in bases {
-        for (path, object) in files {
-            bundle.add_object(path, object);
-        }
-        bundle.add(format!("{dir}/kustomization.yaml"), kustomization, None);
+    let mut files = Vec::with_capacity(bases.iter().map(|(_, files, _)| files.len() + 1).sum());
+    for (dir, objects, kustomization) in bases {
+        files.extend(
+            objects
+                .into_iter()
+                .map(|(path, object)| (path, object.into_content())),
+        );
+        let document = bundle::Document {
+            value: kustomization,
+            origin: None,
+        };
+        files.push((
+            format!("{dir}/kustomization.yaml"),
+            FileContent::Documents(vec![document]),
+        ));
     }
+    bundle.add_all(files);
 }
 
 fn overlay(bundle: &mut Bundle, app: &App, env: &str, base: &[&Object], current: &[&Object]) {

@@ -73,12 +73,13 @@ pub(crate) fn render(base: &ir::Platform, bundle: &mut Bundle) {
         ),
         ir::ClusterKind::None => ("none", None, String::new()),
     };
-    let mut apps: BTreeMap<String, usize> = BTreeMap::new();
+    // Counted under borrowed names: one owned name per app, not per file.
+    let mut apps: BTreeMap<&str, usize> = BTreeMap::new();
     for path in bundle.files.keys() {
         if let Some(rest) = path.strip_prefix("apps/") {
             if let Some((ns, file)) = rest.split_once("/base/") {
                 if file != "kustomization.yaml" {
-                    *apps.entry(ns.to_string()).or_default() += 1;
+                    *apps.entry(ns).or_default() += 1;
                 }
             }
         }
@@ -104,7 +105,10 @@ pub(crate) fn render(base: &ir::Platform, bundle: &mut Bundle) {
             .collect(),
         apps: apps
             .into_iter()
-            .map(|(name, count)| AppRow { name, count })
+            .map(|(name, count)| AppRow {
+                name: name.to_string(),
+                count,
+            })
             .collect(),
         charts: base
             .charts
