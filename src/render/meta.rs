@@ -21,17 +21,29 @@ pub const MANAGED_BY: &str = "platc";
 
 /// Labels for an object that belongs to `name` (a workload, chart, topic…).
 pub fn labels(platform: &ir::Platform, name: &str) -> Map<String, Json> {
-    let mut labels = Map::new();
-    labels.insert("app.kubernetes.io/name".into(), json!(name));
-    labels.insert("app.kubernetes.io/part-of".into(), json!(platform.name));
-    labels.insert("app.kubernetes.io/managed-by".into(), json!(MANAGED_BY));
+    let mut labels = Map::with_capacity(3);
+    labels.insert(
+        "app.kubernetes.io/name".into(),
+        Json::String(name.to_owned()),
+    );
+    labels.insert(
+        "app.kubernetes.io/part-of".into(),
+        Json::String(platform.name.clone()),
+    );
+    labels.insert(
+        "app.kubernetes.io/managed-by".into(),
+        Json::String(MANAGED_BY.to_owned()),
+    );
     labels
 }
 
 /// The labels a workload's pods are selected by (stable across versions).
 pub fn selector(name: &str) -> Map<String, Json> {
-    let mut labels = Map::new();
-    labels.insert("app.kubernetes.io/name".into(), json!(name));
+    let mut labels = Map::with_capacity(1);
+    labels.insert(
+        "app.kubernetes.io/name".into(),
+        Json::String(name.to_owned()),
+    );
     labels
 }
 

@@ -155,15 +155,15 @@ impl Cx<'_> {
 
     /// `metadata` of an object of this workload, with optional annotations.
     fn metadata(&self, name: &str, annotations: Option<Map<String, Json>>) -> Json {
-        let mut metadata =
-            meta::metadata(self.platform, name, Some(&self.w.namespace), &self.w.name);
-        if let Some(map) = metadata.as_object_mut() {
-            map.insert("labels".into(), Json::Object(self.labels()));
-            if let Some(annotations) = annotations.filter(|a| !a.is_empty()) {
-                map.insert("annotations".into(), Json::Object(annotations));
-            }
+        // `meta::metadata`'s shape, with the workload's labels built once.
+        let mut map = Map::with_capacity(4);
+        map.insert("name".into(), Json::String(name.to_owned()));
+        map.insert("namespace".into(), Json::String(self.w.namespace.clone()));
+        map.insert("labels".into(), Json::Object(self.labels()));
+        if let Some(annotations) = annotations.filter(|a| !a.is_empty()) {
+            map.insert("annotations".into(), Json::Object(annotations));
         }
-        metadata
+        Json::Object(map)
     }
 
     /// Pod template metadata: the labels only.
@@ -203,19 +203,20 @@ impl Cx<'_> {
         // Typed objects write their fields alphabetically after apiVersion and
         // kind (`automountServiceAccountToken` or `data` before `metadata`):
         // put metadata third, as in every other object.
-        let mut rest = match to_json(value) {
+        // Moved within the map, not copied into a new one (which hashed
+        // every key again).
+        let mut value = match to_json(value) {
             Json::Object(map) => map,
             other => unreachable!("invariant: Kubernetes objects serialize to maps, got {other}"),
         };
-        let mut value = Map::new();
+        let mut at = 0;
         for key in ["apiVersion", "kind"] {
-            if let Some(field) = rest.shift_remove(key) {
-                value.insert(key.into(), field);
+            if let Some(field) = value.shift_remove(key) {
+                value.shift_insert(at, key.into(), field);
+                at += 1;
             }
         }
-        rest.shift_remove("metadata");
-        value.insert("metadata".into(), self.metadata(name, annotations));
-        value.extend(rest);
+        value.shift_insert(at, "metadata".into(), self.metadata(name, annotations));
         Object::new(Json::Object(value), self.w.origin)
     }
 
