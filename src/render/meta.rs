@@ -37,13 +37,13 @@ pub fn labels(platform: &ir::Platform, name: &str) -> Map<String, Json> {
     labels
 }
 
+/// The one label a workload's pods are selected by.
+pub const SELECTOR_LABEL: &str = "app.kubernetes.io/name";
+
 /// The labels a workload's pods are selected by (stable across versions).
 pub fn selector(name: &str) -> Map<String, Json> {
     let mut labels = Map::with_capacity(1);
-    labels.insert(
-        "app.kubernetes.io/name".into(),
-        Json::String(name.to_owned()),
-    );
+    labels.insert(SELECTOR_LABEL.into(), Json::String(name.to_owned()));
     labels
 }
 

@@ -357,12 +357,8 @@ impl Peer {
     }
 
     fn workload(w: &ir::Workload) -> Self {
-        let selector = Selector::Labels(
-            meta::selector(&w.name)
-                .into_iter()
-                .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
-                .collect(),
-        );
+        // `meta::selector`, without building its JSON map first.
+        let selector = Selector::labels([(meta::SELECTOR_LABEL, w.name.clone())]);
         Peer::pods(&w.name, &w.namespace, selector, w.origin)
     }
 
