@@ -288,7 +288,7 @@ fn objects_finished(platform: &ir::Platform, finish: &Finish) -> Vec<Object> {
     use rayon::prelude::*;
     // Namespaces and policies, and the workloads, are the bulk: built at
     // the same time, concatenated in a fixed order.
-    let ((mut out, rest), workloads) = rayon::join(
+    let ((out, rest), workloads) = rayon::join(
         || {
             let mut out = Vec::new();
             phase("   namespaces", || {
@@ -317,12 +317,15 @@ fn objects_finished(platform: &ir::Platform, finish: &Finish) -> Vec<Object> {
             out
         },
     );
-    out.extend(workloads);
-    out.extend(rest);
     // Keys computed once per object: comparing through JSON pointers and a
-    // fresh `App` per comparison dominated rendering at 10k services.
+    // fresh `App` per comparison dominated rendering at 10k services. The
+    // three lists are chained, not concatenated first: at 10,000 services
+    // the concatenation was a fresh 5 MB vector, most of its time the kernel
+    // zeroing its pages.
     let mut keyed: Vec<(SortKey, Object)> = out
         .into_par_iter()
+        .chain(workloads)
+        .chain(rest)
         .map(|o| {
             let key = (
                 o.app(),
