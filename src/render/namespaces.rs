@@ -27,6 +27,7 @@
 
 use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::{json, Map, Value as Json};
@@ -452,14 +453,59 @@ type Ports = Option<BTreeSet<PortRange>>;
 
 /// Every flow, by (caller, callee); ports of repeated flows are merged.
 #[derive(Default)]
-struct Edges(BTreeMap<(Peer, Peer), Ports>);
+struct Edges(BTreeMap<(Shared, Shared), Ports>);
+
+/// A peer shared by every edge it is an end of: a workload's peer is built
+/// once, not once per edge (five allocations each), and two ends that are
+/// the same peer compare equal without comparing their contents.
+#[derive(Debug, Clone)]
+struct Shared(Arc<Peer>);
+
+impl From<Peer> for Shared {
+    fn from(peer: Peer) -> Self {
+        Shared(Arc::new(peer))
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Peer;
+
+    fn deref(&self) -> &Peer {
+        &self.0
+    }
+}
+
+impl PartialEq for Shared {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Shared {}
+
+impl PartialOrd for Shared {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Shared {
+    /// `Peer`'s order; one allocation is one peer.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
 
 impl Edges {
-    fn add(&mut self, caller: Peer, callee: Peer, ports: Ports) {
+    fn add(&mut self, caller: impl Into<Shared>, callee: impl Into<Shared>, ports: Ports) {
         if matches!(&ports, Some(p) if p.is_empty()) {
             return;
         }
-        match self.0.entry((caller, callee)) {
+        match self.0.entry((caller.into(), callee.into())) {
             Entry::Occupied(mut existing) => {
                 if let (Some(have), Some(new)) = (existing.get_mut().as_mut(), ports) {
                     have.extend(new);
@@ -584,13 +630,24 @@ fn edges(platform: &ir::Platform) -> Edges {
             .and_then(|t| platform.kafkas.get(&t.kafka))
     };
 
-    for w in platform.workloads.values() {
-        let me = Peer::workload(w);
+    // Every workload's peer, built once (on all cores) and shared by its edges.
+    let workload_peers: BTreeMap<&str, Shared> = platform
+        .workloads
+        .par_iter()
+        .map(|(name, w)| (name.as_str(), Shared::from(Peer::workload(w))))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    let scrapers: Vec<Shared> = scrapers.into_iter().map(Shared::from).collect();
+    for (w, me) in platform.workloads.values().zip(workload_peers.values()) {
         for target in &w.talks_to {
             match target {
                 Target::Service(name) => {
-                    if let Some(callee) = platform.workloads.get(name) {
-                        edges.add(me.clone(), Peer::workload(callee), workload_ports(callee));
+                    if let (Some(callee), Some(peer)) = (
+                        platform.workloads.get(name),
+                        workload_peers.get(name.as_str()),
+                    ) {
+                        edges.add(me.clone(), peer.clone(), workload_ports(callee));
                     }
                 }
                 Target::Chart(name) => {
@@ -644,9 +701,10 @@ fn edges(platform: &ir::Platform) -> Edges {
     // Workloads whose ServiceAccount a role binds call the API server.
     for role in platform.roles.values() {
         for (ns, name) in &role.service_accounts {
-            if let Some(w) = platform.workloads.get(name).filter(|w| &w.namespace == ns) {
+            let bound = platform.workloads.get(name).filter(|w| &w.namespace == ns);
+            if let (Some(_), Some(peer)) = (bound, workload_peers.get(name.as_str())) {
                 edges.add(
-                    Peer::workload(w),
+                    peer.clone(),
                     Peer::anywhere("kube-apiserver"),
                     tcp_ports(&API_SERVER_PORTS),
                 );
@@ -1023,6 +1081,20 @@ fn with_hash(name: &str, seed: &str) -> String {
 mod tests {
     use super::*;
     use crate::render::bundle::to_yaml;
+
+    #[test]
+    fn shared_peers_order_as_their_contents_do() {
+        let a = Peer::anywhere("a");
+        let b = Peer::anywhere("b");
+        let (one, other) = (Shared::from(a.clone()), Shared::from(a.clone()));
+        assert_eq!(one, other, "two allocations of one peer are equal");
+        assert_eq!(one.cmp(&other), std::cmp::Ordering::Equal);
+        assert_eq!(one.cmp(&one.clone()), std::cmp::Ordering::Equal);
+        let later = Shared::from(b.clone());
+        assert_eq!(one.cmp(&later), a.cmp(&b));
+        assert_eq!(later.cmp(&one), b.cmp(&a));
+        assert_ne!(one, later);
+    }
 
     fn render_all(source: &str) -> Vec<Object> {
         render_view(source).0
