@@ -86,16 +86,36 @@ fn convert_item(pair: Pair<'_, Rule>, file: FileId) -> Item {
     }
 }
 
-/// An entry with `=` is an attribute, otherwise a block.
+/// An entry with `=` is an attribute, otherwise a block. Its children are
+/// walked once: the field name, then `=` and a value, or a label and a body.
 fn convert_entry(pair: Pair<'_, Rule>, file: FileId) -> Item {
-    if pair
-        .clone()
-        .into_inner()
-        .any(|p| p.as_rule() == Rule::assign)
-    {
-        Item::Attribute(convert_attribute(pair, file))
-    } else {
-        Item::Block(convert_block(pair, file))
+    let span = span_of(&pair, file);
+    let mut inner = pair.into_inner();
+    let path = convert_field_path(next(&mut inner, "a field name"), file);
+    let after_name = next(&mut inner, "`=` or a block after a field name");
+    match after_name.as_rule() {
+        Rule::assign => {
+            let value = convert_value(next(&mut inner, "a value"), file);
+            Item::Attribute(Attribute { path, value, span })
+        }
+        Rule::block_label => {
+            let string = next(&mut after_name.into_inner(), "a label string");
+            let label = Some(Box::new(convert_string(string, file)));
+            let body = convert_body(next(&mut inner, "a block body"), file);
+            Item::Block(Block {
+                path,
+                label,
+                body,
+                span,
+            })
+        }
+        Rule::body => Item::Block(Block {
+            path,
+            label: None,
+            body: convert_body(after_name, file),
+            span,
+        }),
+        other => unreachable!("invariant: unexpected {other:?} in an entry"),
     }
 }
 
@@ -116,38 +136,6 @@ fn convert_when_block(pair: Pair<'_, Rule>, file: FileId) -> When {
         body: body.expect("invariant: when has a body"),
         span,
     }
-}
-
-fn convert_block(pair: Pair<'_, Rule>, file: FileId) -> Block {
-    let span = span_of(&pair, file);
-    let mut path = None;
-    let mut label = None;
-    let mut body = None;
-    for part in pair.into_inner() {
-        match part.as_rule() {
-            Rule::field_path => path = Some(convert_field_path(part, file)),
-            Rule::block_label => {
-                let string = next(&mut part.into_inner(), "a label string");
-                label = Some(Box::new(convert_string(string, file)));
-            }
-            Rule::body => body = Some(convert_body(part, file)),
-            other => unreachable!("invariant: unexpected {other:?} in a block"),
-        }
-    }
-    Block {
-        path: path.expect("invariant: a block has a name"),
-        label,
-        body: body.expect("invariant: a block has a body"),
-        span,
-    }
-}
-
-fn convert_attribute(pair: Pair<'_, Rule>, file: FileId) -> Attribute {
-    let span = span_of(&pair, file);
-    let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::assign);
-    let path = convert_field_path(next(&mut inner, "a field name"), file);
-    let value = convert_value(next(&mut inner, "a value"), file);
-    Attribute { path, value, span }
 }
 
 fn convert_field_path(pair: Pair<'_, Rule>, file: FileId) -> FieldPath {
