@@ -30,6 +30,13 @@ pub enum FileContent {
     Sealed(Box<super::Sealed>),
 }
 
+impl FileContent {
+    /// A file of one document.
+    pub fn document(value: Json, origin: Option<Span>) -> Self {
+        FileContent::Documents(vec![Document { value, origin }])
+    }
+}
+
 /// The rendered output tree.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Bundle {
@@ -42,15 +49,7 @@ impl Bundle {
     /// # Panics
     /// When two renderers claim one path (an invariant: paths derive from unique names).
     pub fn add(&mut self, path: impl Into<String>, value: Json, origin: Option<Span>) {
-        self.add_documents(path, vec![Document { value, origin }]);
-    }
-
-    /// Adds a file of several documents.
-    ///
-    /// # Panics
-    /// When the path is already taken.
-    pub fn add_documents(&mut self, path: impl Into<String>, documents: Vec<Document>) {
-        self.insert(path.into(), FileContent::Documents(documents));
+        self.insert(path.into(), FileContent::document(value, origin));
     }
 
     /// Adds a file of one rendered object, sealed or not.

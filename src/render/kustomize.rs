@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::ir;
 
-use super::bundle::{self, FileContent};
+use super::bundle::FileContent;
 use super::{App, Bundle, Object};
 
 const KUSTOMIZATION_API: &str = "kustomize.config.k8s.io/v1beta1";
@@ -137,13 +137,9 @@ pub(crate) fn render(
                 .into_iter()
                 .map(|(path, object)| (path, object.into_content())),
         );
-        let document = bundle::Document {
-            value: kustomization,
-            origin: None,
-        };
         files.push((
             format!("{dir}/kustomization.yaml"),
-            FileContent::Documents(vec![document]),
+            FileContent::document(kustomization, None),
         ));
     }
     bundle.add_all(files);

@@ -1,7 +1,7 @@
 //! Shared object metadata: the standard labels every generated object
 //! carries and the selector labels of workloads.
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::{Map, Value as Json};
 
 use crate::ir;
 
@@ -22,10 +22,7 @@ pub const MANAGED_BY: &str = "platc";
 /// Labels for an object that belongs to `name` (a workload, chart, topic…).
 pub fn labels(platform: &ir::Platform, name: &str) -> Map<String, Json> {
     let mut labels = Map::with_capacity(3);
-    labels.insert(
-        "app.kubernetes.io/name".into(),
-        Json::String(name.to_owned()),
-    );
+    labels.insert(SELECTOR_LABEL.into(), Json::String(name.to_owned()));
     labels.insert(
         "app.kubernetes.io/part-of".into(),
         Json::String(platform.name.clone()),
@@ -49,11 +46,21 @@ pub fn selector(name: &str) -> Map<String, Json> {
 
 /// `metadata` with name, optional namespace and the standard labels of `owner`.
 pub fn metadata(platform: &ir::Platform, name: &str, namespace: Option<&str>, owner: &str) -> Json {
-    let mut meta = Map::new();
-    meta.insert("name".into(), json!(name));
+    Json::Object(labeled(name, namespace, labels(platform, owner)))
+}
+
+/// `metadata` with name, optional namespace and `labels`, with room for
+/// annotations.
+pub fn labeled(
+    name: &str,
+    namespace: Option<&str>,
+    labels: Map<String, Json>,
+) -> Map<String, Json> {
+    let mut meta = Map::with_capacity(4);
+    meta.insert("name".into(), Json::String(name.to_owned()));
     if let Some(ns) = namespace {
-        meta.insert("namespace".into(), json!(ns));
+        meta.insert("namespace".into(), Json::String(ns.to_owned()));
     }
-    meta.insert("labels".into(), Json::Object(labels(platform, owner)));
-    Json::Object(meta)
+    meta.insert("labels".into(), Json::Object(labels));
+    meta
 }

@@ -701,10 +701,13 @@ fn edges(platform: &ir::Platform) -> Edges {
     // Workloads whose ServiceAccount a role binds call the API server.
     for role in platform.roles.values() {
         for (ns, name) in &role.service_accounts {
-            let bound = platform.workloads.get(name).filter(|w| &w.namespace == ns);
-            if let (Some(_), Some(peer)) = (bound, workload_peers.get(name.as_str())) {
+            if platform
+                .workloads
+                .get(name)
+                .is_some_and(|w| &w.namespace == ns)
+            {
                 edges.add(
-                    peer.clone(),
+                    workload_peers[name.as_str()].clone(),
                     Peer::anywhere("kube-apiserver"),
                     tcp_ports(&API_SERVER_PORTS),
                 );

@@ -155,11 +155,7 @@ impl Cx<'_> {
 
     /// `metadata` of an object of this workload, with optional annotations.
     fn metadata(&self, name: &str, annotations: Option<Map<String, Json>>) -> Json {
-        // `meta::metadata`'s shape, with the workload's labels built once.
-        let mut map = Map::with_capacity(4);
-        map.insert("name".into(), Json::String(name.to_owned()));
-        map.insert("namespace".into(), Json::String(self.w.namespace.clone()));
-        map.insert("labels".into(), Json::Object(self.labels()));
+        let mut map = meta::labeled(name, Some(&self.w.namespace), self.labels());
         if let Some(annotations) = annotations.filter(|a| !a.is_empty()) {
             map.insert("annotations".into(), Json::Object(annotations));
         }
