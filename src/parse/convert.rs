@@ -11,16 +11,34 @@ use crate::ast::{
 };
 use crate::span::{FileId, Span};
 
-fn span_of(pair: &Pair<'_, Rule>, file: FileId) -> Span {
-    let s = pair.as_span();
-    Span::new(file, s.start(), s.end())
+/// Where converted pairs are: their file, and the offset in it of the text
+/// pest was given (`parse_file` parses one declaration at a time).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Place {
+    pub(super) file: FileId,
+    pub(super) base: usize,
 }
 
-fn ident(pair: &Pair<'_, Rule>, file: FileId) -> Ident {
+fn span_of(pair: &Pair<'_, Rule>, at: Place) -> Span {
+    let s = pair.as_span();
+    Span::new(at.file, at.base + s.start(), at.base + s.end())
+}
+
+fn ident(pair: &Pair<'_, Rule>, at: Place) -> Ident {
     Ident {
         text: pair.as_str().to_string(),
-        span: span_of(pair, file),
+        span: span_of(pair, at),
     }
+}
+
+/// A vector of exactly the iterator's length. `collect` makes room for at
+/// least four elements when the iterator is not `TrustedLen`, which pest's
+/// `Pairs` is not: most paths, references, lists and blocks here hold one to
+/// three, and that slack was two fifths of the syntax tree's memory.
+fn exact<T>(items: impl ExactSizeIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    out.extend(items);
+    out
 }
 
 fn next<'i>(pairs: &mut impl Iterator<Item = Pair<'i, Rule>>, what: &str) -> Pair<'i, Rule> {
@@ -29,20 +47,20 @@ fn next<'i>(pairs: &mut impl Iterator<Item = Pair<'i, Rule>>, what: &str) -> Pai
         .unwrap_or_else(|| panic!("invariant: grammar guarantees {what}"))
 }
 
-pub(super) fn convert_file(pair: Pair<'_, Rule>, file: FileId) -> File {
+pub(super) fn convert_file(pair: Pair<'_, Rule>, at: Place) -> File {
     let declarations = pair
         .into_inner()
         .filter(|p| p.as_rule() == Rule::declaration)
-        .map(|p| convert_declaration(p, file))
+        .map(|p| convert_declaration(p, at))
         .collect();
     File { declarations }
 }
 
-fn convert_declaration(pair: Pair<'_, Rule>, file: FileId) -> Declaration {
-    let span = span_of(&pair, file);
+pub(super) fn convert_declaration(pair: Pair<'_, Rule>, at: Place) -> Declaration {
+    let span = span_of(&pair, at);
     let mut inner = pair.into_inner();
-    let kind = ident(&next(&mut inner, "a declaration kind"), file);
-    let name = ident(&next(&mut inner, "a declaration name"), file);
+    let kind = ident(&next(&mut inner, "a declaration kind"), at);
+    let name = ident(&next(&mut inner, "a declaration name"), at);
     let mut extends = None;
     let mut body = None;
     for part in inner {
@@ -52,9 +70,9 @@ fn convert_declaration(pair: Pair<'_, Rule>, file: FileId) -> Declaration {
                     .into_inner()
                     .find(|p| p.as_rule() == Rule::decl_name)
                     .expect("invariant: extends names a declaration");
-                extends = Some(ident(&target, file));
+                extends = Some(ident(&target, at));
             }
-            Rule::body => body = Some(convert_body(part, file)),
+            Rule::body => body = Some(convert_body(part, at)),
             other => unreachable!("invariant: unexpected {other:?} in a declaration"),
         }
     }
@@ -68,40 +86,37 @@ fn convert_declaration(pair: Pair<'_, Rule>, file: FileId) -> Declaration {
     }
 }
 
-fn convert_body(pair: Pair<'_, Rule>, file: FileId) -> Body {
-    let span = span_of(&pair, file);
-    let items = pair
-        .into_inner()
-        .map(|item| convert_item(item, file))
-        .collect();
+fn convert_body(pair: Pair<'_, Rule>, at: Place) -> Body {
+    let span = span_of(&pair, at);
+    let items = exact(pair.into_inner().map(|item| convert_item(item, at)));
     Body { items, span }
 }
 
-fn convert_item(pair: Pair<'_, Rule>, file: FileId) -> Item {
+fn convert_item(pair: Pair<'_, Rule>, at: Place) -> Item {
     let inner = next(&mut pair.into_inner(), "an item");
     match inner.as_rule() {
-        Rule::entry => convert_entry(inner, file),
-        Rule::when_block => Item::When(convert_when_block(inner, file)),
+        Rule::entry => convert_entry(inner, at),
+        Rule::when_block => Item::When(convert_when_block(inner, at)),
         other => unreachable!("invariant: unexpected {other:?} as an item"),
     }
 }
 
 /// An entry with `=` is an attribute, otherwise a block. Its children are
 /// walked once: the field name, then `=` and a value, or a label and a body.
-fn convert_entry(pair: Pair<'_, Rule>, file: FileId) -> Item {
-    let span = span_of(&pair, file);
+fn convert_entry(pair: Pair<'_, Rule>, at: Place) -> Item {
+    let span = span_of(&pair, at);
     let mut inner = pair.into_inner();
-    let path = convert_field_path(next(&mut inner, "a field name"), file);
+    let path = convert_field_path(next(&mut inner, "a field name"), at);
     let after_name = next(&mut inner, "`=` or a block after a field name");
     match after_name.as_rule() {
         Rule::assign => {
-            let value = convert_value(next(&mut inner, "a value"), file);
+            let value = convert_value(next(&mut inner, "a value"), at);
             Item::Attribute(Attribute { path, value, span })
         }
         Rule::block_label => {
             let string = next(&mut after_name.into_inner(), "a label string");
-            let label = Some(Box::new(convert_string(string, file)));
-            let body = convert_body(next(&mut inner, "a block body"), file);
+            let label = Some(Box::new(convert_string(string, at)));
+            let body = convert_body(next(&mut inner, "a block body"), at);
             Item::Block(Block {
                 path,
                 label,
@@ -112,22 +127,22 @@ fn convert_entry(pair: Pair<'_, Rule>, file: FileId) -> Item {
         Rule::body => Item::Block(Block {
             path,
             label: None,
-            body: convert_body(after_name, file),
+            body: convert_body(after_name, at),
             span,
         }),
         other => unreachable!("invariant: unexpected {other:?} in an entry"),
     }
 }
 
-fn convert_when_block(pair: Pair<'_, Rule>, file: FileId) -> When {
-    let span = span_of(&pair, file);
+fn convert_when_block(pair: Pair<'_, Rule>, at: Place) -> When {
+    let span = span_of(&pair, at);
     let mut env = None;
     let mut body = None;
     for part in pair.into_inner() {
         match part.as_rule() {
             Rule::kw_when => {}
-            Rule::env_name => env = Some(ident(&part, file)),
-            Rule::body => body = Some(convert_body(part, file)),
+            Rule::env_name => env = Some(ident(&part, at)),
+            Rule::body => body = Some(convert_body(part, at)),
             other => unreachable!("invariant: unexpected {other:?} in when"),
         }
     }
@@ -138,22 +153,18 @@ fn convert_when_block(pair: Pair<'_, Rule>, file: FileId) -> When {
     }
 }
 
-fn convert_field_path(pair: Pair<'_, Rule>, file: FileId) -> FieldPath {
-    let span = span_of(&pair, file);
+fn convert_field_path(pair: Pair<'_, Rule>, at: Place) -> FieldPath {
+    let span = span_of(&pair, at);
     let mut quoted = false;
-    // Collected, not pushed: `Pairs` knows its length, and most paths have
-    // one segment, which a push would give room for four.
-    let segments = pair
-        .into_inner()
-        .map(|part| match part.as_rule() {
-            Rule::key => part.as_str().to_string(),
-            Rule::string => {
-                quoted = true;
-                convert_string(part, file).display()
-            }
-            other => unreachable!("invariant: unexpected {other:?} in a field path"),
-        })
-        .collect();
+    // Most paths have one segment; `collect` would make room for four.
+    let segments = exact(pair.into_inner().map(|part| match part.as_rule() {
+        Rule::key => part.as_str().to_string(),
+        Rule::string => {
+            quoted = true;
+            convert_string(part, at).display()
+        }
+        other => unreachable!("invariant: unexpected {other:?} in a field path"),
+    }));
     FieldPath {
         segments,
         quoted,
@@ -161,36 +172,32 @@ fn convert_field_path(pair: Pair<'_, Rule>, file: FileId) -> FieldPath {
     }
 }
 
-pub(super) fn convert_value(pair: Pair<'_, Rule>, file: FileId) -> Value {
-    let span = span_of(&pair, file);
+pub(super) fn convert_value(pair: Pair<'_, Rule>, at: Place) -> Value {
+    let span = span_of(&pair, at);
     let kind = match pair.as_rule() {
         Rule::none => ValueKind::None,
         Rule::boolean => ValueKind::Bool(pair.as_str() == "true"),
         Rule::numeric => {
             let mut inner = pair.into_inner();
-            let low = convert_number(next(&mut inner, "a number"), file);
+            let low = convert_number(next(&mut inner, "a number"), at);
             match inner.next() {
-                Some(high) => ValueKind::Range(Box::new(low), Box::new(convert_number(high, file))),
+                Some(high) => ValueKind::Range(Box::new(low), Box::new(convert_number(high, at))),
                 None => ValueKind::Number(low),
             }
         }
-        Rule::string => ValueKind::String(convert_string(pair, file)),
+        Rule::string => ValueKind::String(convert_string(pair, at)),
         Rule::heredoc => ValueKind::Heredoc(convert_heredoc(pair)),
-        Rule::list => ValueKind::List(pair.into_inner().map(|v| convert_value(v, file)).collect()),
-        Rule::map => ValueKind::Map(
-            pair.into_inner()
-                .map(|e| convert_map_entry(e, file))
-                .collect(),
-        ),
-        Rule::call => ValueKind::Call(Box::new(convert_call(pair, file))),
-        Rule::reference => ValueKind::Reference(convert_reference(pair, file)),
+        Rule::list => ValueKind::List(exact(pair.into_inner().map(|v| convert_value(v, at)))),
+        Rule::map => ValueKind::Map(exact(pair.into_inner().map(|e| convert_map_entry(e, at)))),
+        Rule::call => ValueKind::Call(Box::new(convert_call(pair, at))),
+        Rule::reference => ValueKind::Reference(convert_reference(pair, at)),
         other => unreachable!("invariant: unexpected {other:?} as a value"),
     };
     Value { kind, span }
 }
 
-fn convert_number(pair: Pair<'_, Rule>, file: FileId) -> Number {
-    let span = span_of(&pair, file);
+fn convert_number(pair: Pair<'_, Rule>, at: Place) -> Number {
+    let span = span_of(&pair, at);
     let mut magnitude = Box::default();
     let mut unit = None;
     for part in pair.into_inner() {
@@ -218,28 +225,28 @@ fn unit_name(unit: &str) -> &'static str {
         .unwrap_or_else(|| unreachable!("invariant: the grammar's units are {UNITS:?}"))
 }
 
-fn convert_map_entry(pair: Pair<'_, Rule>, file: FileId) -> MapEntry {
+fn convert_map_entry(pair: Pair<'_, Rule>, at: Place) -> MapEntry {
     let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::assign);
-    let path = convert_field_path(next(&mut inner, "a map key"), file);
-    let value = convert_value(next(&mut inner, "a map value"), file);
+    let path = convert_field_path(next(&mut inner, "a map key"), at);
+    let value = convert_value(next(&mut inner, "a map value"), at);
     MapEntry { path, value }
 }
 
-fn convert_call(pair: Pair<'_, Rule>, file: FileId) -> Call {
+fn convert_call(pair: Pair<'_, Rule>, at: Place) -> Call {
     let mut inner = pair.into_inner();
-    let name = ident(&next(&mut inner, "a function name"), file);
-    let args = inner.map(|v| convert_value(v, file)).collect();
+    let name = ident(&next(&mut inner, "a function name"), at);
+    let args = exact(inner.map(|v| convert_value(v, at)));
     Call { name, args }
 }
 
-fn convert_reference(pair: Pair<'_, Rule>, file: FileId) -> Reference {
-    let span = span_of(&pair, file);
-    let segments = pair.into_inner().map(|p| ident(&p, file)).collect();
+fn convert_reference(pair: Pair<'_, Rule>, at: Place) -> Reference {
+    let span = span_of(&pair, at);
+    let segments = exact(pair.into_inner().map(|p| ident(&p, at)));
     Reference { segments, span }
 }
 
-fn convert_string(pair: Pair<'_, Rule>, file: FileId) -> StringLit {
-    let span = span_of(&pair, file);
+fn convert_string(pair: Pair<'_, Rule>, at: Place) -> StringLit {
+    let span = span_of(&pair, at);
     // Room for one part: most strings have no interpolation, and a push
     // onto an empty vector would make room for four.
     let mut parts: Vec<StringPart> = Vec::with_capacity(1);
@@ -256,9 +263,7 @@ fn convert_string(pair: Pair<'_, Rule>, file: FileId) -> StringLit {
             Rule::escape => push_text(&mut parts, &unescape(part.as_str())),
             Rule::interpolation => {
                 let reference = next(&mut part.into_inner(), "a reference in `${}`");
-                parts.push(StringPart::Interpolation(convert_reference(
-                    reference, file,
-                )));
+                parts.push(StringPart::Interpolation(convert_reference(reference, at)));
             }
             other => unreachable!("invariant: unexpected {other:?} in a string"),
         }
