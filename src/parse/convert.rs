@@ -93,10 +93,9 @@ fn convert_body(pair: Pair<'_, Rule>, at: Place) -> Body {
 }
 
 fn convert_item(pair: Pair<'_, Rule>, at: Place) -> Item {
-    let inner = next(&mut pair.into_inner(), "an item");
-    match inner.as_rule() {
-        Rule::entry => convert_entry(inner, at),
-        Rule::when_block => Item::When(convert_when_block(inner, at)),
+    match pair.as_rule() {
+        Rule::entry => convert_entry(pair, at),
+        Rule::when_block => Item::When(convert_when_block(pair, at)),
         other => unreachable!("invariant: unexpected {other:?} as an item"),
     }
 }

@@ -19,7 +19,7 @@ pub fn rule_name(rule: Rule) -> Option<&'static str> {
         Rule::decl_name | Rule::env_name | Rule::name | Rule::ref_segment => "a name",
         Rule::extends_clause | Rule::kw_extends => "`extends`",
         Rule::body => "`{`",
-        Rule::item | Rule::entry | Rule::field_path | Rule::key => "a field name",
+        Rule::entry | Rule::field_path | Rule::key => "a field name",
         Rule::when_block | Rule::kw_when => "`when`",
         Rule::block_label => "a block label",
         Rule::assign => "`=`",
