@@ -30,6 +30,7 @@ use serde_json::Value as Json;
 use crate::ir;
 use crate::span::Span;
 use crate::timings::phase;
+use crate::validate::field;
 use crate::validate::schema::group_of;
 
 pub use bundle::{Bundle, Document, FileContent};
@@ -146,17 +147,15 @@ impl Object {
 
     /// A string field of `metadata`. Not `Json::pointer`, which allocates
     /// per token: these accessors run several times per object.
-    fn metadata(&self, field: &str) -> Option<&str> {
-        self.value.get("metadata")?.get(field)?.as_str()
+    fn metadata(&self, name: &str) -> Option<&str> {
+        field(field(&self.value, "metadata")?, name)?.as_str()
     }
 
     /// `kind`.
     pub fn kind(&self) -> &str {
         match &self.sealed {
             Some(sealed) => &sealed.kind,
-            None => self
-                .value
-                .get("kind")
+            None => field(&self.value, "kind")
                 .and_then(Json::as_str)
                 .unwrap_or_default(),
         }
@@ -166,9 +165,7 @@ impl Object {
     pub fn api_version(&self) -> &str {
         match &self.sealed {
             Some(sealed) => &sealed.api_version,
-            None => self
-                .value
-                .get("apiVersion")
+            None => field(&self.value, "apiVersion")
                 .and_then(Json::as_str)
                 .unwrap_or_default(),
         }

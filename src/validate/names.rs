@@ -12,14 +12,13 @@ use super::schema::SchemaError;
 /// Name problems of one Kubernetes object of API `group` and `kind`.
 pub fn check(group: &str, kind: &str, value: &Json) -> Vec<SchemaError> {
     let mut out = Vec::new();
-    let Some(metadata) = value.get("metadata").and_then(Json::as_object) else {
+    let Some(metadata) = super::field(value, "metadata").filter(|m| m.is_object()) else {
         out.push(problem(".metadata", "missing metadata".into()));
         return out;
     };
-    match metadata.get("name") {
+    match super::field(metadata, "name") {
         None | Some(Json::Null) => {
-            if metadata
-                .get("generateName")
+            if super::field(metadata, "generateName")
                 .and_then(Json::as_str)
                 .is_none_or(str::is_empty)
             {
@@ -42,7 +41,7 @@ pub fn check(group: &str, kind: &str, value: &Json) -> Vec<SchemaError> {
         // The schema reports a name of the wrong type.
         Some(_) => {}
     }
-    if let Some(Json::String(namespace)) = metadata.get("namespace") {
+    if let Some(Json::String(namespace)) = super::field(metadata, "namespace") {
         let error = if namespace.is_empty() {
             Some("must not be empty".to_string())
         } else {
