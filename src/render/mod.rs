@@ -122,10 +122,7 @@ impl Object {
     pub(crate) fn into_content(self) -> FileContent {
         match self.sealed {
             Some(sealed) => FileContent::Sealed(sealed),
-            None => FileContent::Documents(vec![Document {
-                value: self.value,
-                origin: Some(self.origin),
-            }]),
+            None => FileContent::document(self.value, Some(self.origin)),
         }
     }
 
