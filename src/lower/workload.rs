@@ -17,7 +17,7 @@ const SECRET_SUFFIXES: &[&str] = &["PASSWORD", "SECRET", "TOKEN", "KEY"];
 pub(crate) fn workloads(
     cx: &mut Cx<'_, '_>,
     platform: &ir::Platform,
-) -> BTreeMap<String, ir::Workload> {
+) -> BTreeMap<String, Box<ir::Workload>> {
     let mut out = BTreeMap::new();
     let services = cx.each(Kind::Service);
     let jobs = cx.each(Kind::Job);
@@ -25,14 +25,14 @@ pub(crate) fn workloads(
         services.iter().map(|(n, s, _)| (n.clone(), *s)).collect();
     // Services are lowered on all cores, each with a fork of `cx`; their
     // diagnostics are appended in declaration order.
-    let lowered: Vec<(String, Option<ir::Workload>, Vec<Diagnostic>)> = {
+    let lowered: Vec<(String, Option<Box<ir::Workload>>, Vec<Diagnostic>)> = {
         use rayon::prelude::*;
         let shared = &*cx;
         services
             .into_par_iter()
             .map(|(name, span, fields)| {
                 let mut fork = shared.fork();
-                let w = workload(&mut fork, platform, &name, span, fields, false);
+                let w = workload(&mut fork, platform, &name, span, fields, false).map(Box::new);
                 (name, w, fork.diagnostics)
             })
             .collect()
@@ -60,7 +60,7 @@ pub(crate) fn workloads(
             continue;
         }
         if let Some(w) = workload(cx, platform, &name, span, fields, true) {
-            out.insert(name, w);
+            out.insert(name, Box::new(w));
         }
     }
     out

@@ -57,7 +57,7 @@ const TMP_VOLUME_ALT: &str = "tmp-scratch";
 pub(crate) fn render(platform: &ir::Platform, finish: &Finish, out: &mut Vec<Object>) {
     use rayon::prelude::*;
     let monitoring = Monitoring::of(platform);
-    let workloads: Vec<&ir::Workload> = platform.workloads.values().collect();
+    let workloads: Vec<&ir::Workload> = platform.workloads.values().map(|w| &**w).collect();
     let rendered: Vec<Vec<Object>> = workloads
         .par_iter()
         .map(|workload| {

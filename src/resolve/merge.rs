@@ -168,6 +168,13 @@ fn apply<'a>(
     pass: Pass<'_>,
     env: Option<&str>,
 ) {
+    // The first body of a map sizes it: one entry per item at most. Every
+    // declaration's merged fields are alive together while lowering, and a
+    // vector grown by doubling from four was a third empty (10,000
+    // services: 7 MB of memory first touched).
+    if out.entries.sorted.is_empty() {
+        out.entries.sorted.reserve_exact(body.items.len());
+    }
     // A body that has instances of a repeatable block replaces inherited ones.
     let mut replaced_multi: Vec<&str> = Vec::new();
     for item in &body.items {
