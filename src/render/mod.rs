@@ -54,10 +54,7 @@ pub struct Object {
 /// kept: its identity, its bytes and what validation found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sealed {
-    api_version: String,
-    kind: String,
-    namespace: Option<String>,
-    name: String,
+    names: Names,
     /// Whether validation counts it for `duplicate-object`.
     identified: bool,
     /// The file it will be written to, as `bundle::encode` writes it;
@@ -74,12 +71,60 @@ impl Sealed {
     pub(crate) fn identity(&self) -> Option<crate::validate::Identity<'_>> {
         self.identified.then(|| {
             (
-                group_of(&self.api_version),
-                self.kind.as_str(),
-                self.namespace.as_deref().unwrap_or(""),
-                self.name.as_str(),
+                group_of(self.names.api_version()),
+                self.names.kind(),
+                self.names.namespace().unwrap_or(""),
+                self.names.name(),
             )
         })
+    }
+}
+
+/// A sealed object's `apiVersion`, `kind`, namespace and name, in one
+/// allocation: as four strings they were four allocations per object
+/// (74,000 objects at 10,000 services), alive until the tree is written.
+#[derive(Debug, Clone, PartialEq)]
+struct Names {
+    text: Box<str>,
+    /// Where the apiVersion, the kind and the namespace end in `text`.
+    ends: [u32; 3],
+    namespaced: bool,
+}
+
+impl Names {
+    fn new(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Self {
+        let parts = [api_version, kind, namespace.unwrap_or(""), name];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0u32; 3];
+        for (i, part) in parts.into_iter().enumerate() {
+            text.push_str(part);
+            if let Some(end) = ends.get_mut(i) {
+                *end = u32::try_from(text.len())
+                    .expect("invariant: an object's names are far shorter than 4 GiB");
+            }
+        }
+        Self {
+            text: text.into_boxed_str(),
+            ends,
+            namespaced: namespace.is_some(),
+        }
+    }
+
+    fn api_version(&self) -> &str {
+        &self.text[..self.ends[0] as usize]
+    }
+
+    fn kind(&self) -> &str {
+        &self.text[self.ends[0] as usize..self.ends[1] as usize]
+    }
+
+    fn namespace(&self) -> Option<&str> {
+        self.namespaced
+            .then(|| &self.text[self.ends[1] as usize..self.ends[2] as usize])
+    }
+
+    fn name(&self) -> &str {
+        &self.text[self.ends[2] as usize..]
     }
 }
 
@@ -102,10 +147,12 @@ impl Object {
         }
         let (problems, identified) = crate::validate::check_object(&self.value);
         let sealed = Sealed {
-            api_version: self.api_version().to_string(),
-            kind: self.kind().to_string(),
-            namespace: self.namespace().map(str::to_string),
-            name: self.name().to_string(),
+            names: Names::new(
+                self.api_version(),
+                self.kind(),
+                self.namespace(),
+                self.name(),
+            ),
             identified,
             text: encode.then(|| bundle::to_yaml(&self.value)),
             problems,
@@ -129,7 +176,7 @@ impl Object {
     /// `metadata.namespace`, if the object is namespaced.
     pub fn namespace(&self) -> Option<&str> {
         match &self.sealed {
-            Some(sealed) => sealed.namespace.as_deref(),
+            Some(sealed) => sealed.names.namespace(),
             None => self.metadata("namespace"),
         }
     }
@@ -137,7 +184,7 @@ impl Object {
     /// `metadata.name`.
     pub fn name(&self) -> &str {
         match &self.sealed {
-            Some(sealed) => &sealed.name,
+            Some(sealed) => sealed.names.name(),
             None => self.metadata("name").unwrap_or_default(),
         }
     }
@@ -151,7 +198,7 @@ impl Object {
     /// `kind`.
     pub fn kind(&self) -> &str {
         match &self.sealed {
-            Some(sealed) => &sealed.kind,
+            Some(sealed) => sealed.names.kind(),
             None => field(&self.value, "kind")
                 .and_then(Json::as_str)
                 .unwrap_or_default(),
@@ -161,7 +208,7 @@ impl Object {
     /// `apiVersion`.
     pub fn api_version(&self) -> &str {
         match &self.sealed {
-            Some(sealed) => &sealed.api_version,
+            Some(sealed) => sealed.names.api_version(),
             None => field(&self.value, "apiVersion")
                 .and_then(Json::as_str)
                 .unwrap_or_default(),
@@ -483,6 +530,36 @@ resource pool {
   }
 }
 "#;
+
+    #[test]
+    fn names_give_back_each_part() {
+        let names = Names::new("apps/v1", "Deployment", Some("team-a"), "api");
+        assert_eq!(
+            (
+                names.api_version(),
+                names.kind(),
+                names.namespace(),
+                names.name()
+            ),
+            ("apps/v1", "Deployment", Some("team-a"), "api")
+        );
+        let cluster = Names::new("v1", "Namespace", None, "team-a");
+        assert_eq!(
+            (
+                cluster.api_version(),
+                cluster.kind(),
+                cluster.namespace(),
+                cluster.name()
+            ),
+            ("v1", "Namespace", None, "team-a")
+        );
+        // An empty namespace is still a namespace; empty parts stay empty.
+        let odd = Names::new("", "", Some(""), "");
+        assert_eq!(
+            (odd.api_version(), odd.kind(), odd.namespace(), odd.name()),
+            ("", "", Some(""), "")
+        );
+    }
 
     #[test]
     fn sealed_objects_encode_and_validate_like_unsealed_ones() {
