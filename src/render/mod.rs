@@ -93,16 +93,18 @@ struct Names {
 
 impl Names {
     fn new(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Self {
-        let parts = [api_version, kind, namespace.unwrap_or(""), name];
-        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-        let mut ends = [0u32; 3];
-        for (i, part) in parts.into_iter().enumerate() {
+        let namespace_text = namespace.unwrap_or("");
+        let mut text = String::with_capacity(
+            api_version.len() + kind.len() + namespace_text.len() + name.len(),
+        );
+        // Appends `part` and gives back where it ends.
+        let mut append = |part: &str| {
             text.push_str(part);
-            if let Some(end) = ends.get_mut(i) {
-                *end = u32::try_from(text.len())
-                    .expect("invariant: an object's names are far shorter than 4 GiB");
-            }
-        }
+            u32::try_from(text.len())
+                .expect("invariant: an object's names are far shorter than 4 GiB")
+        };
+        let ends = [append(api_version), append(kind), append(namespace_text)];
+        text.push_str(name);
         Self {
             text: text.into_boxed_str(),
             ends,
