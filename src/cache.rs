@@ -14,7 +14,9 @@
 //!   hash over every entry's path, type and `lstat` fields (inode, mode, link
 //!   count, size, modification and change times to the nanosecond). Writing,
 //!   creating, deleting, renaming or touching anything in the tree changes it;
-//!   the change time cannot be set back by hand;
+//!   the change time cannot be set back by hand. After writing, the build
+//!   does not walk the tree: `write::apply` examined each file it wrote
+//!   through the open descriptor (`written_tree_stamp`); only a lookup walks;
 //! - `diagnostics`: what the compile reported, replayed on a hit.
 //!
 //! A hit needs all four to match; anything else, including an unreadable or
@@ -133,17 +135,26 @@ impl Slot {
     }
 
     /// Stores the result: the diagnostics and the assets the compile read,
-    /// and (build) the output tree's stamp, taken now. Failing to store only
+    /// and (build) the output tree's stamp, taken now: from `written`, the
+    /// files' fields as `write::apply` recorded them, when it has them,
+    /// else by examining every entry of the tree. Failing to store only
     /// means the next run compiles, so errors are returned for the caller to
     /// ignore.
     ///
     /// # Errors
-    /// When the directory or the entry cannot be written.
-    pub fn store(&self, assets: &Assets, diagnostics: &[Diagnostic]) -> io::Result<()> {
-        let tree = match &self.out {
-            Some(out) => Some(tree_stamp(out)?),
-            None => None,
-        };
+    /// When the tree cannot be examined, or the directory or the entry
+    /// cannot be written.
+    pub fn store(
+        &self,
+        assets: &Assets,
+        diagnostics: &[Diagnostic],
+        written: Option<&[(&str, Stat)]>,
+    ) -> io::Result<()> {
+        let tree = phase("  stamp", || match (&self.out, written) {
+            (Some(out), Some(files)) => written_tree_stamp(out, files).map(Some),
+            (Some(out), None) => tree_stamp(out).map(Some),
+            (None, _) => Ok(None),
+        })?;
         let entry = Entry {
             format: FORMAT,
             key: self.key.clone(),
@@ -163,8 +174,13 @@ impl Slot {
 
     /// `store`, removing the entry when storing fails, so a stale one
     /// cannot outlive it. Failing only means the next run compiles.
-    pub fn store_or_forget(&self, assets: &Assets, diagnostics: &[Diagnostic]) {
-        if phase("cache", || self.store(assets, diagnostics)).is_err() {
+    pub fn store_or_forget(
+        &self,
+        assets: &Assets,
+        diagnostics: &[Diagnostic],
+        written: Option<&[(&str, Stat)]>,
+    ) {
+        if phase("cache", || self.store(assets, diagnostics, written)).is_err() {
             self.forget();
         }
     }
@@ -312,26 +328,118 @@ fn dir_digest(dir: &Path) -> io::Result<[u8; 32]> {
     Ok(hasher.finalize().into())
 }
 
+/// The `lstat` fields a stamp covers (device, inode, mode, link count,
+/// size, modification and change times), in the bytes it hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat([u8; 72]);
+
+impl Stat {
+    /// The fields of `meta`; `None` where files have no stable identity.
+    #[cfg(unix)]
+    #[must_use]
+    pub fn of(meta: &std::fs::Metadata) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        let mut bytes = [0; 72];
+        let fields = [
+            meta.dev().to_le_bytes(),
+            meta.ino().to_le_bytes(),
+            u64::from(meta.mode()).to_le_bytes(),
+            meta.nlink().to_le_bytes(),
+            meta.size().to_le_bytes(),
+            meta.mtime().to_le_bytes(),
+            meta.mtime_nsec().to_le_bytes(),
+            meta.ctime().to_le_bytes(),
+            meta.ctime_nsec().to_le_bytes(),
+        ];
+        for (chunk, field) in bytes.chunks_exact_mut(8).zip(fields) {
+            chunk.copy_from_slice(&field);
+        }
+        Some(Self(bytes))
+    }
+
+    /// The fields of `meta`; `None` where files have no stable identity.
+    #[cfg(not(unix))]
+    #[must_use]
+    pub fn of(_meta: &std::fs::Metadata) -> Option<Self> {
+        None
+    }
+}
+
 #[cfg(unix)]
 fn stat_fields(hasher: &mut Sha256, meta: &std::fs::Metadata) {
-    use std::os::unix::fs::MetadataExt;
-    for n in [
-        meta.dev(),
-        meta.ino(),
-        u64::from(meta.mode()),
-        meta.nlink(),
-        meta.size(),
-    ] {
-        hasher.update(n.to_le_bytes());
+    if let Some(stat) = Stat::of(meta) {
+        hasher.update(stat.0);
     }
-    for n in [
-        meta.mtime(),
-        meta.mtime_nsec(),
-        meta.ctime(),
-        meta.ctime_nsec(),
-    ] {
-        hasher.update(n.to_le_bytes());
+}
+
+/// What `tree_stamp(dir)` gives for a tree that holds exactly `files`
+/// (`/`-joined relative paths), their directories and nothing else, with
+/// the files' fields as recorded by whoever wrote them; only the
+/// directories are examined. A build records its files' fields as it
+/// writes them, so the stamp costs a thousand `lstat` calls, not one per
+/// file. Should the tree hold anything else, or a file have changed since,
+/// the stamp simply differs from the tree's and the next lookup misses.
+///
+/// # Errors
+/// When a directory cannot be examined.
+#[cfg(unix)]
+pub fn written_tree_stamp(dir: &Path, files: &[(&str, Stat)]) -> io::Result<String> {
+    /// A directory: its entries in the order `dir_digest` hashes them
+    /// (bytewise by name, as `OsString` compares on Unix).
+    #[derive(Default)]
+    struct Node<'a> {
+        file: Option<Stat>,
+        children: BTreeMap<&'a str, Node<'a>>,
     }
+    fn digest(path: &Path, node: &Node) -> io::Result<[u8; 32]> {
+        use rayon::prelude::*;
+        // Subdirectories on all cores, as `dir_digest` walks them.
+        let subdirs: Vec<Option<(std::fs::Metadata, [u8; 32])>> = node
+            .children
+            .par_iter()
+            .map(|(name, child)| {
+                if child.file.is_some() {
+                    return Ok(None);
+                }
+                let path = path.join(name);
+                Ok(Some((
+                    std::fs::symlink_metadata(&path)?,
+                    digest(&path, child)?,
+                )))
+            })
+            .collect::<io::Result<_>>()?;
+        let mut hasher = Sha256::new();
+        for ((name, child), subdir) in node.children.iter().zip(subdirs) {
+            field(&mut hasher, name.as_bytes());
+            if let Some(stat) = child.file {
+                hasher.update(stat.0);
+            } else if let Some((meta, digest)) = subdir {
+                stat_fields(&mut hasher, &meta);
+                hasher.update(digest);
+            }
+        }
+        Ok(hasher.finalize().into())
+    }
+    let mut root = Node::default();
+    for (path, stat) in files {
+        let node = path.split('/').fold(&mut root, |node, name| {
+            node.children.entry(name).or_default()
+        });
+        node.file = Some(*stat);
+    }
+    let meta = std::fs::symlink_metadata(dir)?;
+    if !meta.is_dir() {
+        return Err(io::Error::other("not a directory"));
+    }
+    let mut hasher = Sha256::new();
+    stat_fields(&mut hasher, &meta);
+    hasher.update(digest(dir, &root)?);
+    Ok(hex(&hasher.finalize()))
+}
+
+#[cfg(not(unix))]
+pub fn written_tree_stamp(_dir: &Path, _files: &[(&str, Stat)]) -> io::Result<String> {
+    Err(io::Error::other("no stable file identity on this platform"))
 }
 
 #[cfg(not(unix))]
@@ -398,7 +506,7 @@ mod tests {
         // What the compile read: an asset that does not exist (yet).
         let assets = crate::source::load_assets(dir.path(), &BTreeSet::from(["a.txt".to_string()]));
         assert!(assets["a.txt"].is_err());
-        slot.store(&assets, &[warning()]).unwrap();
+        slot.store(&assets, &[warning()], None).unwrap();
         assert_eq!(slot.lookup().unwrap().diagnostics, vec![warning()]);
 
         // Another environment, other sources: another key.
@@ -468,7 +576,7 @@ mod tests {
         let cache = tempfile::tempdir().unwrap();
         let (_dir, sources) = project("a");
         let slot = Slot::new(cache.path(), "validate", &[], &sources, None).unwrap();
-        slot.store(&Assets::new(), &[]).unwrap();
+        slot.store(&Assets::new(), &[], None).unwrap();
         assert!(slot.lookup().is_some());
         std::fs::write(&slot.file, b"{not json").unwrap();
         assert_eq!(slot.lookup(), None);

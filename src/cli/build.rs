@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use platc::cache::Slot;
+use platc::cache::{Slot, Stat};
 use platc::diagnostic::{self, Code, Format};
 use platc::diff::Tree;
 use platc::pipeline::Keep;
@@ -197,8 +197,10 @@ pub(crate) fn run(
     }
     // Only a tree that is exactly what platc generates is worth replaying:
     // kept files would need their warnings again.
-    let remember = |slot: &Option<Slot>| match slot {
-        Some(slot) if kept.is_empty() => slot.store_or_forget(&assets, &compiled.diagnostics),
+    let remember = |slot: &Option<Slot>, written: Option<&[(&str, Stat)]>| match slot {
+        Some(slot) if kept.is_empty() => {
+            slot.store_or_forget(&assets, &compiled.diagnostics, written);
+        }
         Some(slot) => slot.forget(),
         None => {}
     };
@@ -216,22 +218,25 @@ pub(crate) fn run(
             );
             return EXIT_FAILED;
         }
-        remember(&slot);
+        remember(&slot, None);
         let _ = writeln!(stderr, "{}: up to date", out.display());
         return EXIT_OK;
     }
-    if let Err(err) = phase("write", || write::apply(&plan, &out)) {
-        if let Some(slot) = &slot {
-            slot.forget();
+    let written = match phase("write", || write::apply(&plan, &out)) {
+        Ok(written) => written,
+        Err(err) => {
+            if let Some(slot) = &slot {
+                slot.forget();
+            }
+            let _ = writeln!(
+                stderr,
+                "error[platc::io]: writing `{}` failed, nothing changed: {err}",
+                out.display()
+            );
+            return EXIT_USAGE;
         }
-        let _ = writeln!(
-            stderr,
-            "error[platc::io]: writing `{}` failed, nothing changed: {err}",
-            out.display()
-        );
-        return EXIT_USAGE;
-    }
-    remember(&slot);
+    };
+    remember(&slot, written.as_deref());
     if plan.changes() {
         let _ = writeln!(stderr, "{}: {changes} file(s) changed", out.display());
     } else {

@@ -37,7 +37,7 @@ pub(super) fn run(
                 platc::cache::compile_recording(&sources, None, Keep::Diagnostics)
             });
             if let Some(slot) = &slot {
-                slot.store_or_forget(&assets, &compiled.diagnostics);
+                slot.store_or_forget(&assets, &compiled.diagnostics, None);
             }
             // The rendered tree was only checked. Freeing it object by object
             // took a third of a second at 10,000 services; the process ends

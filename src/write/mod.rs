@@ -15,6 +15,12 @@ use std::path::Path;
 
 pub use manifest::{sha256, Manifest, MANIFEST_FILE};
 
+use crate::cache::Stat;
+
+/// Every file of the tree `apply` put in place, by path, with its `lstat`
+/// fields as they were once it was (for the result cache's stamp).
+pub type Written<'a> = Vec<(&'a str, Stat)>;
+
 /// The output directory as found on disk: every regular file by its
 /// `/`-joined relative path.
 #[derive(Debug, Clone, Default)]
@@ -176,11 +182,17 @@ fn fault_after() -> Option<usize> {
 /// Writes the plan: the new tree is built in a sibling directory, then
 /// swapped with `out` in one step. Nothing is done when nothing changes.
 ///
+/// Returns the files written and their fields (`None` when nothing was
+/// written, or a file could not be examined once in place). A file written
+/// here is examined through its open descriptor as it is written; the
+/// files linked from the old tree are examined once it is gone, since
+/// removing it changes their link counts.
+///
 /// # Errors
 /// When a file cannot be written; `out` is then left as it was.
-pub fn apply(plan: &Plan, out: &Path) -> io::Result<()> {
+pub fn apply<'a>(plan: &'a Plan, out: &Path) -> io::Result<Option<Written<'a>>> {
     if !plan.changes() && out.join(MANIFEST_FILE).exists() {
-        return Ok(());
+        return Ok(None);
     }
     // Defence in depth: the checker rejects every name that could climb out
     // of `out`, but the writer does not rely on it.
@@ -202,11 +214,40 @@ pub fn apply(plan: &Plan, out: &Path) -> io::Result<()> {
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     clean_leftovers(parent, &name)?;
     let staging = parent.join(format!(".{name}.platc-new-{}", std::process::id()));
-    let result = build_staging(plan, out, &staging).and_then(|()| swap(&staging, out));
+    let result = build_staging(plan, out, &staging).and_then(|files| {
+        swap(&staging, out)?;
+        Ok(examine_linked(files, out))
+    });
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// `files` with the fields of those not examined as they were written
+/// (linked or copied from the old tree) read now, on all cores; `None`
+/// when one cannot be examined.
+fn examine_linked<'a>(files: Vec<(&'a str, Option<Stat>)>, out: &Path) -> Option<Written<'a>> {
+    use rayon::prelude::*;
+    files
+        .into_par_iter()
+        .map(|(path, stat)| {
+            let stat = match stat {
+                Some(stat) => stat,
+                None => Stat::of(&std::fs::symlink_metadata(out.join(path)).ok()?)?,
+            };
+            Some((path, stat))
+        })
+        .collect()
+}
+
+/// Writes `text` to a new file at `path`, and returns its fields as
+/// written (one `fstat` on the open descriptor, no path lookup).
+fn write_new(path: &Path, text: &[u8]) -> io::Result<Option<Stat>> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(text)?;
+    Ok(Stat::of(&file.metadata()?))
 }
 
 /// A `/`-joined relative path of ordinary names: no `..`, `.`, empty,
@@ -216,7 +257,13 @@ fn is_plain_relative(path: &str) -> bool {
         .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0']))
 }
 
-fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
+/// Builds the new tree in `staging`; returns its files in path order, each
+/// with its fields when it was written here (not linked from `out`).
+fn build_staging<'a>(
+    plan: &'a Plan,
+    out: &Path,
+    staging: &Path,
+) -> io::Result<Vec<(&'a str, Option<Stat>)>> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     std::fs::create_dir_all(staging)?;
@@ -241,30 +288,36 @@ fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
     // Files are independent: written on all cores; the manifest is built
     // from the hashes in path order afterwards.
     let files: Vec<(&String, &String)> = plan.generated.iter().collect();
-    let hashes: Vec<String> = files
+    let done: Vec<(String, Option<Stat>)> = files
         .par_iter()
         .map(|(path, text)| {
             let target = staging.join(path);
             let unchanged = !plan.actions.contains_key(*path);
-            if unchanged && std::fs::hard_link(out.join(path), &target).is_ok() {
+            let stat = if unchanged && std::fs::hard_link(out.join(path), &target).is_ok() {
                 // Same bytes: keep the old inode and modification time.
+                None
             } else {
-                std::fs::write(&target, text)?;
-            }
+                write_new(&target, text.as_bytes())?
+            };
             if fault.is_some_and(|n| written.fetch_add(1, Ordering::SeqCst) + 1 >= n) {
                 std::process::exit(97);
             }
-            Ok(sha256(text.as_bytes()))
+            Ok((sha256(text.as_bytes()), stat))
         })
         .collect::<io::Result<_>>()?;
     // In path order already: one bulk build, not an insert per file.
     let mut manifest = Manifest {
         files: files
-            .into_iter()
-            .zip(hashes)
-            .map(|((path, _), hash)| (path.clone(), hash))
+            .iter()
+            .zip(&done)
+            .map(|((path, _), (hash, _))| ((*path).clone(), hash.clone()))
             .collect(),
     };
+    let mut stats: Vec<(&str, Option<Stat>)> = files
+        .iter()
+        .zip(done)
+        .map(|((path, _), (_, stat))| (path.as_str(), stat))
+        .collect();
     for path in &plan.kept {
         let target = staging.join(path);
         let old = out.join(path);
@@ -274,9 +327,11 @@ fn build_staging(plan: &Plan, out: &Path, staging: &Path) -> io::Result<()> {
         if let Some(hash) = plan.edited.get(path) {
             manifest.files.insert(path.clone(), hash.clone());
         }
+        stats.push((path, None));
     }
-    std::fs::write(staging.join(MANIFEST_FILE), manifest.render())?;
-    Ok(())
+    let stat = write_new(&staging.join(MANIFEST_FILE), manifest.render().as_bytes())?;
+    stats.push((MANIFEST_FILE, stat));
+    Ok(stats)
 }
 
 /// Removes a directory tree, its files on all cores (the old output tree
@@ -425,5 +480,52 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("out")]);
+    }
+
+    /// The fields `apply` records give the stamp a walk of the tree gives:
+    /// for a first build (every file written), for a rebuild that links the
+    /// unchanged files and keeps a hand-written one, and for names that
+    /// sort differently as paths and as directory entries (`a-b` and `a/`).
+    #[cfg(unix)]
+    #[test]
+    fn the_written_stamp_is_the_stamp_of_the_tree() {
+        use crate::cache::{tree_stamp, written_tree_stamp};
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let stamp_of = |plan: &Plan| {
+            let written = apply(plan, &out).unwrap().expect("written");
+            let stamp = written_tree_stamp(&out, &written).unwrap();
+            assert_eq!(stamp, tree_stamp(&out).unwrap());
+            stamp
+        };
+        let first = plan(
+            files(&[("a-b.yaml", "1"), ("a/c.yaml", "2"), ("a/d/e.yaml", "3")]),
+            &read_out_tree(&out).unwrap(),
+            false,
+        );
+        let one = stamp_of(&first);
+        std::fs::write(out.join("a/notes.md"), "mine").unwrap();
+        let second = plan(
+            files(&[
+                ("a-b.yaml", "1"),
+                ("a/c.yaml", "changed"),
+                ("a/d/e.yaml", "3"),
+            ]),
+            &read_out_tree(&out).unwrap(),
+            false,
+        );
+        assert!(second.kept.contains("a/notes.md"));
+        assert_ne!(stamp_of(&second), one);
+        // Nothing to write: no record, the cache walks the tree.
+        let third = plan(
+            files(&[
+                ("a-b.yaml", "1"),
+                ("a/c.yaml", "changed"),
+                ("a/d/e.yaml", "3"),
+            ]),
+            &read_out_tree(&out).unwrap(),
+            false,
+        );
+        assert_eq!(apply(&third, &out).unwrap(), None);
     }
 }
