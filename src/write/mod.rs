@@ -349,7 +349,8 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
     std::fs::remove_dir_all(dir)
 }
 
-/// Removes staging directories that a killed run left behind.
+/// Removes staging directories that a killed run left behind, and old trees
+/// a run could not remove after swapping in the new one.
 fn clean_leftovers(parent: &Path, name: &str) -> io::Result<()> {
     let prefix = format!(".{name}.platc-");
     for entry in std::fs::read_dir(parent)? {
@@ -366,8 +367,12 @@ fn swap(staging: &Path, out: &Path) -> io::Result<()> {
     use rustix::fs::{renameat_with, RenameFlags, CWD};
     if out.exists() {
         renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).map_err(io::Error::from)?;
-        // `staging` now holds the old tree.
-        remove_tree(staging)
+        // The new tree is in place: the write succeeded. `staging` now holds
+        // the old tree; should removing it fail, it is a leftover the next
+        // build removes (`clean_leftovers`), not a reason to report that
+        // nothing changed.
+        let _ = remove_tree(staging);
+        Ok(())
     } else {
         std::fs::rename(staging, out)
     }
@@ -379,8 +384,14 @@ fn swap(staging: &Path, out: &Path) -> io::Result<()> {
     if out.exists() {
         let old = staging.with_extension("old");
         std::fs::rename(out, &old)?;
-        std::fs::rename(staging, out)?;
-        std::fs::remove_dir_all(old)
+        if let Err(err) = std::fs::rename(staging, out) {
+            // Put the old tree back, so `out` is as it was.
+            let _ = std::fs::rename(&old, out);
+            return Err(err);
+        }
+        // As on Linux: an old tree left behind is removed by the next build.
+        let _ = std::fs::remove_dir_all(old);
+        Ok(())
     } else {
         std::fs::rename(staging, out)
     }
