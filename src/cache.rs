@@ -447,13 +447,41 @@ pub fn tree_stamp(_dir: &Path) -> io::Result<String> {
     Err(io::Error::other("no stable file identity on this platform"))
 }
 
-/// Keeps the `keep` most recently written entries of `dir`.
+/// A temporary entry this much older than the newest entry was left by a
+/// run that died between writing and renaming it; a live run renames its
+/// own within milliseconds.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Keeps the `keep` most recently written entries of `dir`, and removes the
+/// temporary entries of runs that died before renaming theirs: those older
+/// than the newest entry (the one just stored, the file system's "now", so
+/// no clock is read) by `STALE_TEMP`. Removing a live run's would only make
+/// its store fail, and its next run compile.
 fn prune(dir: &Path, keep: usize) -> io::Result<()> {
-    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .collect();
+    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+    let mut temps: Vec<(std::time::SystemTime, PathBuf)> = Vec::new();
+    for entry in std::fs::read_dir(dir)?.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let Some(modified) = entry.metadata().ok().and_then(|m| m.modified().ok()) else {
+            continue;
+        };
+        if name.ends_with(".json") {
+            entries.push((modified, entry.path()));
+        } else if name.starts_with(".tmp-") {
+            temps.push((modified, entry.path()));
+        }
+    }
+    if let Some((newest, _)) = entries.iter().max() {
+        for (modified, path) in &temps {
+            if newest
+                .duration_since(*modified)
+                .is_ok_and(|age| age > STALE_TEMP)
+            {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
     if entries.len() <= keep {
         return Ok(());
     }
@@ -585,7 +613,7 @@ mod tests {
     }
 
     #[test]
-    fn prune_keeps_the_newest_entries() {
+    fn prune_keeps_the_newest_entries_and_removes_dead_runs_temporaries() {
         let dir = tempfile::tempdir().unwrap();
         for i in 0..5 {
             std::fs::write(dir.path().join(format!("{i}.json")), "").unwrap();
@@ -596,12 +624,22 @@ mod tests {
                 .unwrap();
             file.set_modified(time).unwrap();
         }
+        // A dead run's temporary entry (long before the newest entry), and
+        // a live run's (written after it).
+        std::fs::write(dir.path().join(".tmp-1"), "").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(dir.path().join(".tmp-1"))
+            .unwrap()
+            .set_modified(std::time::UNIX_EPOCH)
+            .unwrap();
+        std::fs::write(dir.path().join(".tmp-2"), "").unwrap();
         prune(dir.path(), 2).unwrap();
         let mut left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         left.sort();
-        assert_eq!(left, vec!["3.json", "4.json"]);
+        assert_eq!(left, vec![".tmp-2", "3.json", "4.json"]);
     }
 }
