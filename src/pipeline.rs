@@ -147,8 +147,9 @@ pub enum Keep {
     /// as soon as it is rendered and its value freed (`render::Sealed`).
     /// `build` and `validate`.
     Bytes,
-    /// Its value: `platc diff` compares values, and reading them back from
-    /// bytes would cost what the old side's parsing costs.
+    /// Its value: `platc diff` against an empty tree, where every object is
+    /// new and reading them all back from bytes would cost more than
+    /// rendering them; env overlays (which compare values) keep them anyway.
     Values,
     /// Only what validation needs: sealed objects are checked but not
     /// encoded (`platc validate`), so the bundle must not be encoded.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use platc::diff::format::{self, Format};
 use platc::diff::{Changeset, Tree, TreeFile};
+use platc::pipeline::Keep;
 use platc::source::SourceMap;
 use serde_json::json;
 
@@ -98,8 +99,37 @@ fn edit(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
+/// The files `platc build` writes for the same project.
+fn render_files(platform: &str, config: &str) -> BTreeMap<String, String> {
+    let sources = SourceMap::from_strings("project", &[("platform.platform", platform)]);
+    let assets: BTreeMap<String, String> = [("config.yaml".to_string(), config.to_string())].into();
+    let load =
+        |paths: &std::collections::BTreeSet<String>| platc::source::assets_from_map(&assets, paths);
+    let compiled = platc::pipeline::compile_keeping(&sources, None, &load, Keep::Bytes);
+    compiled
+        .bundle
+        .expect("no errors, so a bundle")
+        .into_encoded()
+}
+
+fn borrowed(files: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
+    files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect()
+}
+
+/// The changes between two renders. `platc diff`'s way, from the files
+/// with only the apps that differ parsed (`diff_texts`), must give the same.
 fn changes(old: (&str, &str), new: (&str, &str)) -> Changeset {
-    platc::diff::diff(&render(old.0, old.1), &render(new.0, new.1))
+    let changes = platc::diff::diff(&render(old.0, old.1), &render(new.0, new.1));
+    let (old_files, new_files) = (render_files(old.0, old.1), render_files(new.0, new.1));
+    assert_eq!(
+        platc::diff::diff_texts(&borrowed(&old_files), &borrowed(&new_files)),
+        changes,
+        "diff_texts differs from diff"
+    );
+    changes
 }
 
 /// Every format of one change, for one snapshot.

@@ -1,7 +1,8 @@
 //! `platc diff`: the per-object semantic diff of the new render against the
 //! tree on disk (`--out`) or against the render of the same project at a git
-//! revision (`--base`), for pull-request review. Reads both sides, calls
-//! `platc::diff::diff`, prints one of the formats; nothing is written.
+//! revision (`--base`), for pull-request review. Reads both sides as the
+//! files `platc build` writes, calls `platc::diff::diff_texts` (which parses
+//! only the apps that differ), prints one of the formats; nothing is written.
 
 mod git;
 
@@ -55,6 +56,14 @@ pub(crate) struct DiffArgs {
     pub(crate) max_size: usize,
 }
 
+/// The new side of a diff.
+enum New {
+    /// The files `platc build` would write, by path.
+    Files(BTreeMap<String, String>),
+    /// The render's values, when there is nothing to compare them with.
+    Rendered(Tree),
+}
+
 pub(crate) fn run(
     args: &DiffArgs,
     color: bool,
@@ -69,30 +78,17 @@ pub(crate) fn run(
             return EXIT_USAGE;
         }
     };
-    let compiled = platc::pipeline::compile_keeping(
-        &sources,
-        None,
-        &|paths| platc::source::load_assets(&sources.root, paths),
-        Keep::Values,
-    );
-    let _ = diagnostic::report(&compiled.diagnostics, &sources, human, stderr);
-    let Some(bundle) = compiled.bundle else {
-        let _ = writeln!(stderr, "no diff: the project has errors");
-        return EXIT_FAILED;
-    };
-    let new = Tree::from(bundle);
-    let old = match &args.base {
-        Some(revision) => match base_tree(&args.path, revision, human, stderr) {
-            Ok(tree) => tree,
-            Err(code) => return code,
-        },
+    // The tree on disk is read first: an unreadable one fails before any
+    // compiling, and an empty one (no build yet) means every object is new.
+    let on_disk = match &args.base {
+        Some(_) => None,
         None => {
             let out = args
                 .out
                 .clone()
                 .unwrap_or_else(|| super::build::default_out(&args.path));
             match platc::write::read_out_tree(&out) {
-                Ok(tree) => Tree::from_out_tree(&tree),
+                Ok(tree) => Some(generated_files(tree)),
                 Err(err) => {
                     let _ = writeln!(
                         stderr,
@@ -104,8 +100,37 @@ pub(crate) fn run(
             }
         }
     };
+    // Against files, both sides are the bytes `platc build` writes: files
+    // the same on both sides are compared as bytes, and only the apps where
+    // one differs are parsed (`diff::diff_texts`). Against nothing, every
+    // object is new and would be parsed back: the render's values are kept.
+    let everything_new = on_disk.as_ref().is_some_and(BTreeMap::is_empty);
+    let keep = if everything_new {
+        Keep::Values
+    } else {
+        Keep::Bytes
+    };
+    let compiled = platc::pipeline::compile_keeping(
+        &sources,
+        None,
+        &|paths| platc::source::load_assets(&sources.root, paths),
+        keep,
+    );
+    let _ = diagnostic::report(&compiled.diagnostics, &sources, human, stderr);
+    let Some(bundle) = compiled.bundle else {
+        let _ = writeln!(stderr, "no diff: the project has errors");
+        return EXIT_FAILED;
+    };
+    let new = if everything_new {
+        New::Rendered(Tree::from(bundle))
+    } else {
+        New::Files(bundle.into_encoded())
+    };
     if let Some(env) = &args.env {
-        let declared = platc::diff::envs(&Tree::default(), &new);
+        let declared = match &new {
+            New::Files(files) => platc::diff::envs_in(files.keys().map(String::as_str)),
+            New::Rendered(tree) => platc::diff::envs(&Tree::default(), tree),
+        };
         if !declared.contains(env) {
             let list: Vec<&str> = declared.iter().map(String::as_str).collect();
             let list = if list.is_empty() {
@@ -120,7 +145,17 @@ pub(crate) fn run(
             return EXIT_USAGE;
         }
     }
-    let mut changes = platc::diff::diff(&old, &new);
+    let old = match (&args.base, on_disk) {
+        (Some(revision), _) => match base_files(&args.path, revision, human, stderr) {
+            Ok(files) => files,
+            Err(code) => return code,
+        },
+        (None, files) => files.unwrap_or_default(),
+    };
+    let mut changes = match &new {
+        New::Files(files) => platc::diff::diff_texts(&borrowed(&old), &borrowed(files)),
+        New::Rendered(tree) => platc::diff::diff(&Tree::default(), tree),
+    };
     if let Some(env) = &args.env {
         changes.retain_env(env);
     }
@@ -152,14 +187,37 @@ fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
-/// The render of the project at `revision`, its sources and `file()` assets
-/// read through git. `Err` is the exit code after reporting why.
-fn base_tree(
+fn borrowed(files: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
+    files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect()
+}
+
+/// The files of the tree on disk platc generated (all of them when it has
+/// no manifest: files written by hand are never platc's changes), as text.
+fn generated_files(tree: platc::write::OutTree) -> BTreeMap<String, String> {
+    let manifest = tree.manifest;
+    tree.files
+        .into_iter()
+        .filter(|(path, _)| manifest.files.is_empty() || manifest.files.contains_key(path))
+        .map(|(path, bytes)| {
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());
+            (path, text)
+        })
+        .collect()
+}
+
+/// The files `platc build` would write for the project at `revision`, its
+/// sources and `file()` assets read through git. `Err` is the exit code
+/// after reporting why.
+fn base_files(
     path: &Path,
     revision: &str,
     human: DiagnosticFormat,
     stderr: &mut dyn Write,
-) -> Result<Tree, u8> {
+) -> Result<BTreeMap<String, String>, u8> {
     let project = match git::Project::open(path, revision) {
         Ok(project) => project,
         Err(err) => {
@@ -179,7 +237,7 @@ fn base_tree(
             stderr,
             "note: no `.platform` files at `{revision}`; every object is new"
         );
-        return Ok(Tree::default());
+        return Ok(BTreeMap::new());
     }
     let named: Vec<(&str, &str)> = files
         .iter()
@@ -190,12 +248,12 @@ fn base_tree(
         |paths: &std::collections::BTreeSet<String>| -> BTreeMap<String, Result<String, String>> {
             project.assets(paths)
         };
-    let compiled = platc::pipeline::compile_keeping(&sources, None, &load, Keep::Values);
+    let compiled = platc::pipeline::compile_keeping(&sources, None, &load, Keep::Bytes);
     let Some(bundle) = compiled.bundle else {
         let _ = writeln!(stderr, "the project at `{revision}` has errors:");
         let _ = diagnostic::report(&compiled.diagnostics, &sources, human, stderr);
         let _ = writeln!(stderr, "no diff: the base revision does not compile");
         return Err(EXIT_FAILED);
     };
-    Ok(Tree::from(bundle))
+    Ok(bundle.into_encoded())
 }

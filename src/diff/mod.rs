@@ -73,6 +73,20 @@ impl Tree {
         Self { files }
     }
 
+    /// `from_texts`, parsing on all cores (files are independent; the map
+    /// is the same).
+    pub fn from_texts_parallel<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        use rayon::prelude::*;
+        let files: Vec<(&str, &str)> = files.collect();
+        let parsed: Vec<(String, TreeFile)> = files
+            .into_par_iter()
+            .map(|(path, text)| (path.to_string(), TreeFile::parse(path, text)))
+            .collect();
+        Self {
+            files: parsed.into_iter().collect(),
+        }
+    }
+
     /// The tree on disk. When it has a manifest, only the files platc
     /// generated count (files written by hand are never platc's changes).
     pub fn from_out_tree(tree: &OutTree) -> Self {
@@ -373,30 +387,64 @@ impl Changeset {
 
 /// Every env named by a path of either tree (`overlays/ENV/`, `values-ENV.yaml`).
 pub fn envs(old: &Tree, new: &Tree) -> BTreeSet<String> {
-    let mut envs = BTreeSet::new();
-    for path in old.files.keys().chain(new.files.keys()) {
-        if let Some(env) = objects::path_env(path) {
-            envs.insert(env.to_string());
-        }
-    }
-    envs
+    envs_in(old.files.keys().chain(new.files.keys()).map(String::as_str))
+}
+
+/// Every env named by a path (`overlays/ENV/`, `values-ENV.yaml`).
+pub fn envs_in<'a>(paths: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    paths
+        .into_iter()
+        .filter_map(objects::path_env)
+        .map(str::to_string)
+        .collect()
 }
 
 /// The per-object semantic diff from `old` to `new`.
 pub fn diff(old: &Tree, new: &Tree) -> Changeset {
-    diff_with(old, new, true)
+    diff_with(old, new, true, &envs(old, new))
 }
 
 /// `diff` for a one-line-per-object summary: added and removed objects carry
 /// no `value` (redacting every object of a first build was most of its cost).
 pub fn summary_diff(old: &Tree, new: &Tree) -> Changeset {
-    diff_with(old, new, false)
+    diff_with(old, new, false, &envs(old, new))
 }
 
-fn diff_with(old: &Tree, new: &Tree, whole_values: bool) -> Changeset {
-    let envs = envs(old, new);
-    let old_objects = objects::collect(old, &envs);
-    let new_objects = objects::collect(new, &envs);
+/// `diff` of two trees given as encoded files (path → text), the same
+/// changes as `diff` of their parsed trees. Only the apps where a file was
+/// added, removed or changed are parsed (an app: `apps/NS`, `cluster`,
+/// `charts/RELEASE`, `argocd`…, where `diff` places objects): an object's
+/// identity and value come from its file's path and bytes and its app's
+/// kustomizations, so an app whose files are byte-identical on both sides
+/// holds no changed, moved or renamed object. Parsing YAML is most of the
+/// cost of a diff; a pull request usually touches a few apps of hundreds.
+pub fn diff_texts(old: &BTreeMap<&str, &str>, new: &BTreeMap<&str, &str>) -> Changeset {
+    // Every path names the envs, as `diff` sees them, whatever is parsed.
+    let envs = envs_in(old.keys().chain(new.keys()).copied());
+    let app = |path: &str| objects::app_of(path, &envs);
+    let mut changed: BTreeSet<String> = BTreeSet::new();
+    for (path, text) in old {
+        if new.get(path) != Some(text) {
+            changed.insert(app(path));
+        }
+    }
+    for path in new.keys().filter(|path| !old.contains_key(*path)) {
+        changed.insert(app(path));
+    }
+    let parse = |files: &BTreeMap<&str, &str>| {
+        Tree::from_texts_parallel(
+            files
+                .iter()
+                .filter(|(path, _)| changed.contains(&app(path)))
+                .map(|(path, text)| (*path, *text)),
+        )
+    };
+    diff_with(&parse(old), &parse(new), true, &envs)
+}
+
+fn diff_with(old: &Tree, new: &Tree, whole_values: bool, envs: &BTreeSet<String>) -> Changeset {
+    let old_objects = objects::collect(old, envs);
+    let new_objects = objects::collect(new, envs);
     let mut changes = Vec::new();
     let mut removed = Vec::new();
     let mut added = Vec::new();

@@ -82,6 +82,11 @@ fn layer_index(segments: &[&str]) -> Option<usize> {
     }
 }
 
+/// The app of a path: the first part of every identity of its objects.
+pub(crate) fn app_of(path: &str, envs: &BTreeSet<String>) -> String {
+    place(path, envs).app
+}
+
 fn place(path: &str, envs: &BTreeSet<String>) -> Place {
     let segments: Vec<&str> = path.split('/').collect();
     if let Some(i) = layer_index(&segments) {

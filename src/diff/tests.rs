@@ -181,3 +181,35 @@ fn a_tree_read_back_from_text_equals_the_tree_it_was_encoded_from() {
     let b = Tree::from_texts(texts.iter().map(|(p, t)| (p.as_str(), t.as_str())));
     assert!(diff(&a, &b).is_empty());
 }
+
+/// `diff_texts` parses only the apps where a file differs, and gives what
+/// `diff` gives on the whole parsed trees: an app only on one side (every
+/// file added or removed), an app with a changed file, an app moved to
+/// another path, and an unchanged app.
+#[test]
+fn diff_texts_is_diff_of_the_parsed_trees() {
+    let yaml = |value: &Json| serde_yaml::to_string(value).expect("YAML");
+    let (api, api3, worker) = (
+        yaml(&deployment("api", 1)),
+        yaml(&deployment("api", 3)),
+        yaml(&deployment("worker", 1)),
+    );
+    let old: BTreeMap<&str, &str> = BTreeMap::from([
+        ("apps/shop/base/deployment-api.yaml", api.as_str()),
+        ("apps/gone/base/deployment-worker.yaml", worker.as_str()),
+        ("apps/same/base/deployment-api.yaml", api.as_str()),
+        ("README.md", "# old\n"),
+    ]);
+    let new: BTreeMap<&str, &str> = BTreeMap::from([
+        ("apps/shop/base/deployment-api.yaml", api3.as_str()),
+        ("apps/new/base/deployment-worker.yaml", worker.as_str()),
+        ("apps/same/base/deployment-api.yaml", api.as_str()),
+        ("README.md", "# new\n"),
+    ]);
+    let parsed =
+        |files: &BTreeMap<&str, &str>| Tree::from_texts(files.iter().map(|(p, t)| (*p, *t)));
+    let expected = diff(&parsed(&old), &parsed(&new));
+    assert_eq!(diff_texts(&old, &new), expected);
+    let apps: Vec<&str> = expected.objects.iter().map(|o| o.app.as_str()).collect();
+    assert_eq!(apps, ["", "apps/gone", "apps/new", "apps/shop"]);
+}
