@@ -365,7 +365,12 @@ fn objects_finished(platform: &ir::Platform, finish: &Finish) -> Vec<Object> {
     // fresh `App` per comparison dominated rendering at 10k services), and
     // borrowed from it: an object's namespace orders as its `App` (`None`,
     // the cluster, first). The index breaks ties, so the unstable sort keeps
-    // the three lists' order among equals, as a stable one would.
+    // the three lists' order among equals, as a stable one would. The lists
+    // are concatenated (a fresh ~5 MB vector at 10,000 services, which an
+    // earlier version avoided by sorting owned keys beside the chained
+    // objects) so that keys can borrow; that version's three allocations per
+    // object are gone: callgrind at 1,000 services, -0.6% instructions of
+    // `platc validate`, and no wall-time difference measurable at 10,000.
     let objects: Vec<Object> = out.into_par_iter().chain(workloads).chain(rest).collect();
     let order: Vec<u32> = {
         let mut keyed: Vec<(SortKey<'_>, u32)> = objects
