@@ -22,6 +22,9 @@ as a .platform project (gen_platform.py); then, each `--runs` times:
 - validate, cold    every check, nothing written, cache off
 - validate, warm    the same with the cache on, sources unchanged since the
                     previous run (the diagnostics are replayed)
+- diff, one change  `platc diff` of a copy of the sources with one autoscaling
+                    target changed against the built tree, cache off (what a
+                    pull request's review reads)
 - kcl, jrsonnet     the kit's transformations (they validate nothing)
 - floor             a Rust program writing the files platc wrote, from memory
                     (benches/write_floor.rs)
@@ -34,6 +37,7 @@ faster), and platc build's median divided by the floor's.
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -86,6 +90,23 @@ def floor(tree, work, runs):
     return {"median": statistics.median(walls), "min": min(walls), "max": max(walls), "rss": None}
 
 
+def edited_copy(src, dest):
+    """A copy of the project with one line changed (the first service's first
+    `cpu = N%` autoscaling target, plus one): what a pull request changes."""
+    shutil.copytree(src, dest)
+    for name in sorted(os.listdir(dest)):
+        path = os.path.join(dest, name)
+        with open(path) as f:
+            text = f.read()
+        target = re.search(r"cpu = (\d+)%", text)
+        if not target:
+            continue
+        with open(path, "w") as f:
+            f.write(text[:target.start(1)] + str(int(target.group(1)) + 1) + text[target.end(1):])
+        return dest
+    return None
+
+
 def count_files(tree):
     return sum(len(files) for _, _, files in os.walk(tree))
 
@@ -131,6 +152,10 @@ def main():
             results["validate, cold"] = measure("validate, cold", validate, args.runs, env=uncached)
             run(validate, env=cached)
             results["validate, warm"] = measure("validate, warm", validate, args.runs, env=cached)
+            edited = edited_copy(src, os.path.join(work, "src-edited"))
+            if edited:
+                results["diff, one change"] = measure(
+                    "diff, one change", [args.platc, "diff", edited, "--out", out], args.runs, env=uncached)
             if os.access(py, os.X_OK):
                 kcl_out = os.path.join(work, "out-kcl")
                 results["kcl"] = measure(
