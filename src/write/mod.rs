@@ -6,6 +6,8 @@
 //!
 //! Unchanged files and files platc did not generate are hard-linked into the
 //! new tree, so they keep their contents and modification times.
+//! Entries platc never reads as files (symlinks, files that are not regular
+//! or not named in UTF-8, empty directories) are carried over as they are.
 
 pub mod manifest;
 
@@ -27,6 +29,13 @@ pub type Written<'a> = Vec<(&'a str, Stat)>;
 pub struct OutTree {
     pub files: BTreeMap<String, Vec<u8>>,
     pub manifest: Manifest,
+    /// Entries platc never generates, carried into every new tree as they
+    /// are: symlinks and other files that are not regular, files whose
+    /// names are not UTF-8 (by their relative paths), and empty directories.
+    pub others: Vec<std::path::PathBuf>,
+    /// The `/`-joined paths of the `others` that could collide with a
+    /// generated file (the UTF-8-named ones that are not directories).
+    pub other_names: BTreeSet<String>,
 }
 
 /// Reads `dir` (empty when it does not exist). Symlinks are not followed.
@@ -45,8 +54,23 @@ pub fn read_out_tree(dir: &Path) -> io::Result<OutTree> {
         .sort_by_file_name()
     {
         let entry = entry.map_err(io::Error::other)?;
-        if entry.file_type().is_file() {
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        if rel.as_os_str().is_empty() {
+            continue;
+        }
+        let utf8 = rel.to_str().is_some();
+        let file_type = entry.file_type();
+        if file_type.is_file() && utf8 {
             paths.push((relative(dir, entry.path()), entry.into_path()));
+        } else if file_type.is_dir() {
+            if std::fs::read_dir(entry.path())?.next().is_none() {
+                tree.others.push(rel.to_path_buf());
+            }
+        } else {
+            if utf8 {
+                tree.other_names.insert(relative(dir, entry.path()));
+            }
+            tree.others.push(rel.to_path_buf());
         }
     }
     // Reading tens of thousands of small files: on all cores.
@@ -95,6 +119,8 @@ pub struct Plan {
     pub kept: BTreeSet<String>,
     /// For kept hand-edited files: the hash platc generated, so they stay recognisably edited.
     pub edited: BTreeMap<String, String>,
+    /// `OutTree::others`, carried into the new tree as they are.
+    pub others: Vec<std::path::PathBuf>,
 }
 
 impl Plan {
@@ -114,9 +140,19 @@ pub fn plan(mut new: BTreeMap<String, String>, old: &OutTree, force: bool) -> Pl
     let mut actions: Vec<(String, Action)> = Vec::new();
     let mut kept = BTreeSet::new();
     let mut edited = BTreeMap::new();
+    // A symlink or other entry platc did not generate where it wants to
+    // write: kept, like a foreign file (it is carried over with the others).
+    let mut foreign_others = Vec::new();
     for (path, text) in &new {
         let Some(bytes) = old.files.get(path) else {
-            actions.push((path.clone(), Action::Create));
+            if old.other_names.contains(path) && !force {
+                actions.push((path.clone(), Action::KeepForeign));
+                foreign_others.push(path.clone());
+            } else if old.other_names.contains(path) {
+                actions.push((path.clone(), Action::Update));
+            } else {
+                actions.push((path.clone(), Action::Create));
+            }
             continue;
         };
         if bytes.as_slice() == text.as_bytes() {
@@ -142,6 +178,9 @@ pub fn plan(mut new: BTreeMap<String, String>, old: &OutTree, force: bool) -> Pl
     for path in &kept {
         new.remove(path);
     }
+    for path in &foreign_others {
+        new.remove(path);
+    }
     for (path, bytes) in &old.files {
         if new.contains_key(path) || kept.contains(path) {
             continue;
@@ -161,11 +200,19 @@ pub fn plan(mut new: BTreeMap<String, String>, old: &OutTree, force: bool) -> Pl
             }
         }
     }
+    // The entries carried over, less what a forced build writes over.
+    let others = old
+        .others
+        .iter()
+        .filter(|path| path.to_str().is_none_or(|p| !new.contains_key(p)))
+        .cloned()
+        .collect();
     Plan {
         generated: new,
         actions: actions.into_iter().collect(),
         kept,
         edited,
+        others,
     }
 }
 
@@ -216,7 +263,8 @@ pub fn apply<'a>(plan: &'a Plan, out: &Path) -> io::Result<Option<Written<'a>>> 
     let staging = parent.join(format!(".{name}.platc-new-{}", std::process::id()));
     let result = build_staging(plan, out, &staging).and_then(|files| {
         swap(&staging, out)?;
-        Ok(examine_linked(files, out))
+        // The stamp of a tree with entries carried over is taken by a walk.
+        Ok(examine_linked(files, out).filter(|_| plan.others.is_empty()))
     });
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
@@ -239,6 +287,45 @@ fn examine_linked<'a>(files: Vec<(&'a str, Option<Stat>)>, out: &Path) -> Option
             Some((path, stat))
         })
         .collect()
+}
+
+/// Puts `old`, an entry of the old tree platc does not generate (a symlink,
+/// a file that is not regular or not named in UTF-8, an empty directory),
+/// at `new` as it is: a directory is made, anything else hard-linked (a
+/// symlink that cannot be is made again, pointing where it pointed; a file,
+/// copied).
+fn carry(old: &Path, new: &Path) -> io::Result<()> {
+    let meta = std::fs::symlink_metadata(old)?;
+    if meta.is_dir() {
+        return std::fs::create_dir_all(new);
+    }
+    if let Some(parent) = new.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let linked = std::fs::hard_link(old, new);
+    match linked {
+        Err(_) if meta.file_type().is_symlink() => relink(&std::fs::read_link(old)?, new),
+        Err(_) if meta.is_file() => std::fs::copy(old, new).map(drop),
+        Err(err) => Err(io::Error::new(
+            err.kind(),
+            format!("cannot carry `{}` into the new tree: {err}", old.display()),
+        )),
+        Ok(()) => Ok(()),
+    }
+}
+
+#[cfg(unix)]
+fn relink(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn relink(target: &Path, link: &Path) -> io::Result<()> {
+    Err(io::Error::other(format!(
+        "cannot carry the symlink `{}` → `{}` into the new tree",
+        link.display(),
+        target.display()
+    )))
 }
 
 /// Writes `text` to a new file at `path`, and returns its fields as
@@ -328,6 +415,9 @@ fn build_staging<'a>(
             manifest.files.insert(path.clone(), hash.clone());
         }
         stats.push((path, None));
+    }
+    for path in &plan.others {
+        carry(&out.join(path), &staging.join(path))?;
     }
     let stat = write_new(&staging.join(MANIFEST_FILE), manifest.render().as_bytes())?;
     stats.push((MANIFEST_FILE, stat));
@@ -538,5 +628,46 @@ mod tests {
             false,
         );
         assert_eq!(apply(&third, &out).unwrap(), None);
+    }
+
+    /// Entries platc neither generates nor reads as files survive a build:
+    /// a symlink, an empty directory and a file whose name is not UTF-8;
+    /// a symlink where platc wants to write is kept as a foreign file, and
+    /// replaced only with `--force`.
+    #[cfg(unix)]
+    #[test]
+    fn entries_that_are_not_generated_files_are_carried_over() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let build = |items: &[(&str, &str)], force: bool| {
+            let plan = plan(files(items), &read_out_tree(&out).unwrap(), force);
+            apply(&plan, &out).unwrap();
+            plan
+        };
+        build(&[("a.yaml", "1")], false);
+        std::os::unix::fs::symlink("a.yaml", out.join("link")).unwrap();
+        std::fs::create_dir_all(out.join("empty/deeper")).unwrap();
+        let odd = out.join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt"));
+        std::fs::write(&odd, "mine").unwrap();
+        std::os::unix::fs::symlink("a.yaml", out.join("b.yaml")).unwrap();
+        let kept = build(&[("a.yaml", "2"), ("b.yaml", "3")], false);
+        assert_eq!(kept.actions.get("b.yaml"), Some(&Action::KeepForeign));
+        assert_eq!(
+            std::fs::read_link(out.join("link")).unwrap(),
+            Path::new("a.yaml")
+        );
+        assert_eq!(
+            std::fs::read_link(out.join("b.yaml")).unwrap(),
+            Path::new("a.yaml")
+        );
+        assert!(out.join("empty/deeper").is_dir());
+        assert_eq!(std::fs::read_to_string(&odd).unwrap(), "mine");
+        assert_eq!(std::fs::read_to_string(out.join("a.yaml")).unwrap(), "2");
+        build(&[("a.yaml", "2"), ("b.yaml", "3")], true);
+        assert_eq!(std::fs::read_to_string(out.join("b.yaml")).unwrap(), "3");
+        assert!(std::fs::symlink_metadata(out.join("link"))
+            .unwrap()
+            .is_symlink());
     }
 }
