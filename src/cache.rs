@@ -285,14 +285,41 @@ fn exe_identity() -> Option<String> {
 /// instance, when `dir` does not exist).
 #[cfg(unix)]
 pub fn tree_stamp(dir: &Path) -> io::Result<String> {
+    root_stamp(dir, || dir_digest(dir))
+}
+
+/// The stamp of `dir`: its own fields, then the digest of its entries.
+#[cfg(unix)]
+fn root_stamp(dir: &Path, entries: impl FnOnce() -> io::Result<[u8; 32]>) -> io::Result<String> {
     let meta = std::fs::symlink_metadata(dir)?;
     if !meta.is_dir() {
         return Err(io::Error::other("not a directory"));
     }
     let mut hasher = Sha256::new();
     stat_fields(&mut hasher, &meta);
-    hasher.update(dir_digest(dir)?);
+    hasher.update(entries()?);
     Ok(hex(&hasher.finalize()))
+}
+
+/// One entry of a directory as a stamp hashes it: its name, its fields,
+/// and for a directory the digest of its own entries.
+#[cfg(unix)]
+type StampEntry<'a> = (&'a [u8], Option<Stat>, Option<[u8; 32]>);
+
+/// The digest of one directory's entries, in name order.
+#[cfg(unix)]
+fn entries_digest<'a>(entries: impl IntoIterator<Item = StampEntry<'a>>) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for (name, stat, child) in entries {
+        field(&mut hasher, name);
+        if let Some(stat) = stat {
+            hasher.update(stat.0);
+        }
+        if let Some(digest) = child {
+            hasher.update(digest);
+        }
+    }
+    hasher.finalize().into()
 }
 
 #[cfg(unix)]
@@ -317,15 +344,9 @@ fn dir_digest(dir: &Path) -> io::Result<[u8; 32]> {
             }
         })
         .collect::<io::Result<_>>()?;
-    let mut hasher = Sha256::new();
-    for ((name, meta), child) in entries.iter().zip(children) {
-        field(&mut hasher, name.as_encoded_bytes());
-        stat_fields(&mut hasher, meta);
-        if let Some(digest) = child {
-            hasher.update(digest);
-        }
-    }
-    Ok(hasher.finalize().into())
+    Ok(entries_digest(entries.iter().zip(children).map(
+        |((name, meta), child)| (name.as_encoded_bytes(), Stat::of(meta), child),
+    )))
 }
 
 /// The `lstat` fields a stamp covers (device, inode, mode, link count,
@@ -394,31 +415,19 @@ pub fn written_tree_stamp(dir: &Path, files: &[(&str, Stat)]) -> io::Result<Stri
     fn digest(path: &Path, node: &Node) -> io::Result<[u8; 32]> {
         use rayon::prelude::*;
         // Subdirectories on all cores, as `dir_digest` walks them.
-        let subdirs: Vec<Option<(std::fs::Metadata, [u8; 32])>> = node
+        let entries: Vec<StampEntry<'_>> = node
             .children
             .par_iter()
             .map(|(name, child)| {
                 if child.file.is_some() {
-                    return Ok(None);
+                    return Ok((name.as_bytes(), child.file, None));
                 }
                 let path = path.join(name);
-                Ok(Some((
-                    std::fs::symlink_metadata(&path)?,
-                    digest(&path, child)?,
-                )))
+                let stat = Stat::of(&std::fs::symlink_metadata(&path)?);
+                Ok((name.as_bytes(), stat, Some(digest(&path, child)?)))
             })
             .collect::<io::Result<_>>()?;
-        let mut hasher = Sha256::new();
-        for ((name, child), subdir) in node.children.iter().zip(subdirs) {
-            field(&mut hasher, name.as_bytes());
-            if let Some(stat) = child.file {
-                hasher.update(stat.0);
-            } else if let Some((meta, digest)) = subdir {
-                stat_fields(&mut hasher, &meta);
-                hasher.update(digest);
-            }
-        }
-        Ok(hasher.finalize().into())
+        Ok(entries_digest(entries))
     }
     let mut root = Node::default();
     for (path, stat) in files {
@@ -427,14 +436,7 @@ pub fn written_tree_stamp(dir: &Path, files: &[(&str, Stat)]) -> io::Result<Stri
         });
         node.file = Some(*stat);
     }
-    let meta = std::fs::symlink_metadata(dir)?;
-    if !meta.is_dir() {
-        return Err(io::Error::other("not a directory"));
-    }
-    let mut hasher = Sha256::new();
-    stat_fields(&mut hasher, &meta);
-    hasher.update(digest(dir, &root)?);
-    Ok(hex(&hasher.finalize()))
+    root_stamp(dir, || digest(dir, &root))
 }
 
 #[cfg(not(unix))]

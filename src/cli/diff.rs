@@ -194,13 +194,12 @@ fn borrowed(files: &BTreeMap<String, String>) -> BTreeMap<&str, &str> {
         .collect()
 }
 
-/// The files of the tree on disk platc generated (all of them when it has
-/// no manifest: files written by hand are never platc's changes), as text.
-fn generated_files(tree: platc::write::OutTree) -> BTreeMap<String, String> {
-    let manifest = tree.manifest;
-    tree.files
+/// The files of the tree on disk platc generated (`OutTree::is_generated`), as text.
+fn generated_files(mut tree: platc::write::OutTree) -> BTreeMap<String, String> {
+    let files = std::mem::take(&mut tree.files);
+    files
         .into_iter()
-        .filter(|(path, _)| manifest.files.is_empty() || manifest.files.contains_key(path))
+        .filter(|(path, _)| tree.is_generated(path))
         .map(|(path, bytes)| {
             let text = String::from_utf8(bytes)
                 .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned());

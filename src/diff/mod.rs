@@ -65,19 +65,11 @@ impl Tree {
 
     /// The tree of encoded files (path → text): `.yaml`/`.yml` files are
     /// parsed, anything else (or YAML that fails to parse) kept as text.
+    /// Files are parsed on all cores (they are independent; the map is the
+    /// same).
     pub fn from_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let files = files
-            .into_iter()
-            .map(|(path, text)| (path.to_string(), TreeFile::parse(path, text)))
-            .collect();
-        Self { files }
-    }
-
-    /// `from_texts`, parsing on all cores (files are independent; the map
-    /// is the same).
-    pub fn from_texts_parallel<'a>(files: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
         use rayon::prelude::*;
-        let files: Vec<(&str, &str)> = files.collect();
+        let files: Vec<(&str, &str)> = files.into_iter().collect();
         let parsed: Vec<(String, TreeFile)> = files
             .into_par_iter()
             .map(|(path, text)| (path.to_string(), TreeFile::parse(path, text)))
@@ -96,12 +88,10 @@ impl Tree {
     /// `from_out_tree`, reading only the files `keep` accepts (parsing YAML
     /// is most of the cost; unchanged files need not be read).
     pub fn from_out_tree_only(tree: &OutTree, keep: impl Fn(&str) -> bool) -> Self {
-        let generated =
-            |path: &str| tree.manifest.files.is_empty() || tree.manifest.files.contains_key(path);
         let files = tree
             .files
             .iter()
-            .filter(|(path, _)| generated(path) && keep(path))
+            .filter(|(path, _)| tree.is_generated(path) && keep(path))
             .map(|(path, bytes)| (path.as_str(), String::from_utf8_lossy(bytes)))
             .collect::<Vec<_>>();
         Self::from_texts(files.iter().map(|(path, text)| (*path, text.as_ref())))
@@ -432,7 +422,7 @@ pub fn diff_texts(old: &BTreeMap<&str, &str>, new: &BTreeMap<&str, &str>) -> Cha
         changed.insert(app(path));
     }
     let parse = |files: &BTreeMap<&str, &str>| {
-        Tree::from_texts_parallel(
+        Tree::from_texts(
             files
                 .iter()
                 .filter(|(path, _)| changed.contains(&app(path)))

@@ -38,6 +38,14 @@ pub struct OutTree {
     pub other_names: BTreeSet<String>,
 }
 
+impl OutTree {
+    /// Whether platc generated the file at `path`: it is in the manifest, or
+    /// there is no manifest (files written by hand are never platc's changes).
+    pub fn is_generated(&self, path: &str) -> bool {
+        self.manifest.files.is_empty() || self.manifest.files.contains_key(path)
+    }
+}
+
 /// Reads `dir` (empty when it does not exist). Symlinks are not followed.
 ///
 /// # Errors
@@ -289,11 +297,11 @@ fn examine_linked<'a>(files: Vec<(&'a str, Option<Stat>)>, out: &Path) -> Option
         .collect()
 }
 
-/// Puts `old`, an entry of the old tree platc does not generate (a symlink,
-/// a file that is not regular or not named in UTF-8, an empty directory),
-/// at `new` as it is: a directory is made, anything else hard-linked (a
-/// symlink that cannot be is made again, pointing where it pointed; a file,
-/// copied).
+/// Puts `old`, an entry of the old tree platc does not write (a kept file,
+/// a symlink, a file that is not regular or not named in UTF-8, an empty
+/// directory), at `new` as it is: a directory is made, anything else
+/// hard-linked (a symlink that cannot be is made again, pointing where it
+/// pointed; a file, copied).
 fn carry(old: &Path, new: &Path) -> io::Result<()> {
     let meta = std::fs::symlink_metadata(old)?;
     if meta.is_dir() {
@@ -393,24 +401,21 @@ fn build_staging<'a>(
         })
         .collect::<io::Result<_>>()?;
     // In path order already: one bulk build, not an insert per file.
+    let (hashes, stats): (Vec<String>, Vec<Option<Stat>>) = done.into_iter().unzip();
     let mut manifest = Manifest {
         files: files
             .iter()
-            .zip(&done)
-            .map(|((path, _), (hash, _))| ((*path).clone(), hash.clone()))
+            .zip(hashes)
+            .map(|((path, _), hash)| ((*path).clone(), hash))
             .collect(),
     };
     let mut stats: Vec<(&str, Option<Stat>)> = files
         .iter()
-        .zip(done)
-        .map(|((path, _), (_, stat))| (path.as_str(), stat))
+        .zip(stats)
+        .map(|((path, _), stat)| (path.as_str(), stat))
         .collect();
     for path in &plan.kept {
-        let target = staging.join(path);
-        let old = out.join(path);
-        if std::fs::hard_link(&old, &target).is_err() {
-            std::fs::copy(&old, &target)?;
-        }
+        carry(&out.join(path), &staging.join(path))?;
         if let Some(hash) = plan.edited.get(path) {
             manifest.files.insert(path.clone(), hash.clone());
         }
@@ -599,35 +604,24 @@ mod tests {
             assert_eq!(stamp, tree_stamp(&out).unwrap());
             stamp
         };
-        let first = plan(
-            files(&[("a-b.yaml", "1"), ("a/c.yaml", "2"), ("a/d/e.yaml", "3")]),
-            &read_out_tree(&out).unwrap(),
-            false,
-        );
-        let one = stamp_of(&first);
+        let planned =
+            |items: &[(&str, &str)]| plan(files(items), &read_out_tree(&out).unwrap(), false);
+        let changed = [
+            ("a-b.yaml", "1"),
+            ("a/c.yaml", "changed"),
+            ("a/d/e.yaml", "3"),
+        ];
+        let one = stamp_of(&planned(&[
+            ("a-b.yaml", "1"),
+            ("a/c.yaml", "2"),
+            ("a/d/e.yaml", "3"),
+        ]));
         std::fs::write(out.join("a/notes.md"), "mine").unwrap();
-        let second = plan(
-            files(&[
-                ("a-b.yaml", "1"),
-                ("a/c.yaml", "changed"),
-                ("a/d/e.yaml", "3"),
-            ]),
-            &read_out_tree(&out).unwrap(),
-            false,
-        );
+        let second = planned(&changed);
         assert!(second.kept.contains("a/notes.md"));
         assert_ne!(stamp_of(&second), one);
         // Nothing to write: no record, the cache walks the tree.
-        let third = plan(
-            files(&[
-                ("a-b.yaml", "1"),
-                ("a/c.yaml", "changed"),
-                ("a/d/e.yaml", "3"),
-            ]),
-            &read_out_tree(&out).unwrap(),
-            false,
-        );
-        assert_eq!(apply(&third, &out).unwrap(), None);
+        assert_eq!(apply(&planned(&changed), &out).unwrap(), None);
     }
 
     /// Entries platc neither generates nor reads as files survive a build:
