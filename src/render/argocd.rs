@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value as Json};
 
 use crate::ir;
 
-use super::{App, Bundle, Object};
+use super::{App, Bundle};
 
 /// Where in-cluster Applications deploy when no env is declared.
 const IN_CLUSTER: &str = "https://kubernetes.default.svc";
@@ -42,9 +42,9 @@ fn repo_path(settings: &ir::Settings, dir: &str) -> String {
     }
 }
 
-pub(crate) fn render(base: &ir::Platform, objects: &[Object], bundle: &mut Bundle) {
+/// `apps` are the base view's Kustomize apps, in order.
+pub(crate) fn render(base: &ir::Platform, apps: &[&App], bundle: &mut Bundle) {
     let settings = &base.settings;
-    let apps: BTreeSet<App> = objects.iter().map(Object::app).collect();
     let targets: Vec<Target<'_>> = if base.envs.is_empty() {
         vec![Target {
             env: None,
@@ -75,7 +75,7 @@ pub(crate) fn render(base: &ir::Platform, objects: &[Object], bundle: &mut Bundl
             let name = format!("apps{suffix}.yaml");
             bundle.add(
                 format!("argocd/{name}"),
-                apps_set(base, &apps, target),
+                apps_set(base, apps, target),
                 Some(settings.origin),
             );
             files.push(name);
@@ -153,7 +153,7 @@ fn app_name(base: &ir::Platform, target: &Target<'_>) -> String {
     }
 }
 
-fn apps_set(base: &ir::Platform, apps: &BTreeSet<App>, target: &Target<'_>) -> Json {
+fn apps_set(base: &ir::Platform, apps: &[&App], target: &Target<'_>) -> Json {
     let layer = target
         .env
         .map_or("base".to_string(), |e| format!("overlays/{e}"));
@@ -165,7 +165,7 @@ fn apps_set(base: &ir::Platform, apps: &BTreeSet<App>, target: &Target<'_>) -> J
                 "path": repo_path(&base.settings, &format!("{}/{layer}", app.dir())),
                 "namespace": app.namespace().unwrap_or(&base.settings.default_namespace),
                 // Cluster-scoped objects (namespaces, roles) go first, custom resources last.
-                "wave": if *app == App::Cluster { "-2" } else { "0" },
+                "wave": if **app == App::Cluster { "-2" } else { "0" },
             })
         })
         .collect();

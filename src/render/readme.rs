@@ -1,8 +1,6 @@
 //! The generated `README.md` of the output tree (a handlebars template in
 //! `stdlib/templates/`): what is there and how to bootstrap it.
 
-use std::collections::BTreeMap;
-
 use handlebars::Handlebars;
 use serde::Serialize;
 
@@ -58,7 +56,9 @@ struct SecretRow<'a> {
     keys: Vec<&'a str>,
 }
 
-pub(crate) fn render(base: &ir::Platform, bundle: &mut Bundle) {
+/// `apps` are the namespaces of the Kustomize apps with the number of
+/// objects in each one's base.
+pub(crate) fn render(base: &ir::Platform, apps: &[(&str, usize)], bundle: &mut Bundle) {
     let settings = &base.settings;
     let (cluster, cluster_config, cluster_command) = match settings.cluster {
         ir::ClusterKind::K3d => (
@@ -73,17 +73,6 @@ pub(crate) fn render(base: &ir::Platform, bundle: &mut Bundle) {
         ),
         ir::ClusterKind::None => ("none", None, String::new()),
     };
-    // Counted under borrowed names: one owned name per app, not per file.
-    let mut apps: BTreeMap<&str, usize> = BTreeMap::new();
-    for path in bundle.files.keys() {
-        if let Some(rest) = path.strip_prefix("apps/") {
-            if let Some((ns, file)) = rest.split_once("/base/") {
-                if file != "kustomization.yaml" {
-                    *apps.entry(ns).or_default() += 1;
-                }
-            }
-        }
-    }
     let context = Context {
         platform: &base.name,
         cluster,
@@ -104,8 +93,8 @@ pub(crate) fn render(base: &ir::Platform, bundle: &mut Bundle) {
             })
             .collect(),
         apps: apps
-            .into_iter()
-            .map(|(name, count)| AppRow {
+            .iter()
+            .map(|&(name, count)| AppRow {
                 name: name.to_string(),
                 count,
             })

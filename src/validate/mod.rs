@@ -86,27 +86,21 @@ struct Found<'a> {
 
 /// Checks every rendered document; reports `duplicate-object` and `schema`.
 pub fn validate(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) {
-    let patch_files = patch::patch_files(bundle);
-    let mut items: Vec<Item<'_>> = Vec::new();
-    for (file, content) in &bundle.files {
-        match content {
-            FileContent::Documents(documents) => {
-                items.extend(documents.iter().map(|document| Item {
-                    file,
-                    origin: document.origin,
-                    document: Subject::Value(Cow::Borrowed(&document.value)),
-                    base: None,
-                }));
-            }
-            FileContent::Sealed(sealed) => items.push(Item {
-                file,
-                origin: Some(sealed.origin),
-                document: Subject::Sealed(sealed),
-                base: None,
-            }),
-            FileContent::Text(_) => {}
-        }
-    }
+    use rayon::prelude::*;
+    // The items in file order, built on all cores while the patch files are
+    // looked up: each file's content is behind a pointer not touched since
+    // it was rendered (at 10,000 services, one thread took ~10 ms).
+    let files: Vec<(&String, &FileContent)> = bundle.files.iter().collect();
+    let (patch_files, mut items) = rayon::join(
+        || patch::patch_files(bundle),
+        || {
+            files
+                .par_iter()
+                .flat_map_iter(|&(file, content)| items_of(file, content))
+                .collect::<Vec<Item<'_>>>()
+        },
+    );
+    drop(files);
     for applied in patch::applied_patches(bundle) {
         match applied {
             Ok(patched) => items.push(Item {
@@ -121,6 +115,27 @@ pub fn validate(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) {
     let found = check_all(&items, &patch_files);
     diagnostics.extend(found.diagnostics);
     duplicates(&items, found.identities, diagnostics);
+}
+
+/// The documents of one file as items to check (none for a text file).
+fn items_of<'a>(file: &'a str, content: &'a FileContent) -> impl Iterator<Item = Item<'a>> {
+    let (documents, sealed): (&[crate::render::Document], _) = match content {
+        FileContent::Documents(documents) => (documents, None),
+        FileContent::Sealed(sealed) => (&[], Some(&**sealed)),
+        FileContent::Text(_) => (&[], None),
+    };
+    let plain = documents.iter().map(move |document| Item {
+        file,
+        origin: document.origin,
+        document: Subject::Value(Cow::Borrowed(&document.value)),
+        base: None,
+    });
+    plain.chain(sealed.map(|sealed| Item {
+        file,
+        origin: Some(sealed.origin),
+        document: Subject::Sealed(sealed),
+        base: None,
+    }))
 }
 
 /// False for what is not a standalone object: kustomizations, Helm values
