@@ -237,7 +237,11 @@ pub(crate) fn run(
         }
     };
     remember(&slot, written.as_deref());
-    if plan.changes() {
+    let changed = plan.changes();
+    drop((written, kept));
+    // The old tree's files (a rebuild read them all) go at the same time.
+    rayon::join(|| plan.discard(), || drop(old));
+    if changed {
         let _ = writeln!(stderr, "{}: {changes} file(s) changed", out.display());
     } else {
         let _ = writeln!(stderr, "{}: up to date", out.display());

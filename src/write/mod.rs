@@ -132,6 +132,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Frees the plan, its two large maps at once: at 10,000 services they
+    /// hold ~220,000 allocations (every file's path and text, and each
+    /// action's path), which one thread freed in ~14 ms as the last thing
+    /// a build did.
+    pub fn discard(self) {
+        let Plan {
+            generated, actions, ..
+        } = self;
+        rayon::join(|| drop(generated), || drop(actions));
+    }
+
     /// True when writing would change the output directory.
     pub fn changes(&self) -> bool {
         self.actions
@@ -400,15 +411,15 @@ fn build_staging<'a>(
             Ok((sha256(text.as_bytes()), stat))
         })
         .collect::<io::Result<_>>()?;
-    // In path order already: one bulk build, not an insert per file.
+    // The manifest's entries borrow the paths and hashes: in path order
+    // already, then the kept hand-edited files. (A map of copies was
+    // ~74,000 path clones at 10,000 services, on the critical path.)
     let (hashes, stats): (Vec<String>, Vec<Option<Stat>>) = done.into_iter().unzip();
-    let mut manifest = Manifest {
-        files: files
-            .iter()
-            .zip(hashes)
-            .map(|((path, _), hash)| ((*path).clone(), hash))
-            .collect(),
-    };
+    let mut entries: Vec<(&str, &str)> = files
+        .iter()
+        .zip(&hashes)
+        .map(|((path, _), hash)| (path.as_str(), hash.as_str()))
+        .collect();
     let mut stats: Vec<(&str, Option<Stat>)> = files
         .iter()
         .zip(stats)
@@ -417,14 +428,19 @@ fn build_staging<'a>(
     for path in &plan.kept {
         carry(&out.join(path), &staging.join(path))?;
         if let Some(hash) = plan.edited.get(path) {
-            manifest.files.insert(path.clone(), hash.clone());
+            entries.push((path, hash));
         }
         stats.push((path, None));
+    }
+    if entries.len() > files.len() {
+        // Kept paths are never generated ones (`plan`): no path twice.
+        entries.sort_unstable_by_key(|(path, _)| *path);
     }
     for path in &plan.others {
         carry(&out.join(path), &staging.join(path))?;
     }
-    let stat = write_new(&staging.join(MANIFEST_FILE), manifest.render().as_bytes())?;
+    let text = manifest::render_entries(&entries);
+    let stat = write_new(&staging.join(MANIFEST_FILE), text.as_bytes())?;
     stats.push((MANIFEST_FILE, stat));
     Ok(stats)
 }
