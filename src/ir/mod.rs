@@ -4,12 +4,14 @@
 //! only for diagnostics raised after lowering; renderers never read them.
 //! This module never imports pest or the AST.
 
+mod sorted;
 pub mod values;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+pub use sorted::{SortedMap, SortedSet};
 pub use values::{ByteSize, CpuMillis, DnsLabel, Duration, Percent, Port};
 
 use crate::span::Span;
@@ -160,16 +162,16 @@ pub struct Workload {
     pub args: Vec<String>,
     /// `None` when autoscaled or for jobs (then the controller owns the count).
     pub replicas: Option<u32>,
-    pub ports: BTreeMap<String, Port>,
-    pub env: BTreeMap<String, EnvValue>,
+    pub ports: SortedMap<String, Port>,
+    pub env: SortedMap<String, EnvValue>,
     pub resources: Resources,
     pub health: Option<Health>,
     pub autoscale: Option<Autoscale>,
     pub ingress: Option<Ingress>,
     pub metrics: Option<Metrics>,
-    pub publishes: BTreeSet<String>,
-    pub consumes: BTreeSet<String>,
-    pub talks_to: BTreeSet<Target>,
+    pub publishes: SortedSet<String>,
+    pub consumes: SortedSet<String>,
+    pub talks_to: SortedSet<Target>,
     pub storage: BTreeMap<String, Volume>,
     pub reload_on_change: bool,
     pub security: Security,
