@@ -143,6 +143,26 @@ impl Plan {
         rayon::join(|| drop(generated), || drop(actions));
     }
 
+    /// A generated file whose path the new tree needs as a directory: an
+    /// ancestor of a kept file or of an entry carried over (or that entry,
+    /// an empty directory). Writing would fail half-way ("Is a directory"),
+    /// so it is reported first: (the generated path, the entry in the way).
+    pub fn blocked(&self) -> Option<(&str, String)> {
+        let kept = self.kept.iter().map(|path| Path::new(path.as_str()));
+        let carried = self.others.iter().map(std::path::PathBuf::as_path);
+        for entry in kept.chain(carried) {
+            for ancestor in entry.ancestors() {
+                if let Some((path, _)) = ancestor
+                    .to_str()
+                    .and_then(|a| self.generated.get_key_value(a))
+                {
+                    return Some((path, entry.to_string_lossy().into_owned()));
+                }
+            }
+        }
+        None
+    }
+
     /// True when writing would change the output directory.
     pub fn changes(&self) -> bool {
         self.actions
@@ -545,6 +565,48 @@ mod tests {
         assert!(plan.kept.contains("mine.txt"));
         let forced = super::plan(files(&[("edited.yaml", "c")]), &old, true);
         assert_eq!(forced.actions.get("edited.yaml"), Some(&Action::Update));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_directory_where_a_file_is_generated_blocks_the_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        apply(
+            &plan(files(&[("a/x.yaml", "1")]), &OutTree::default(), false),
+            &out,
+        )
+        .unwrap();
+        // A hand-made directory holding a file, where platc writes a file.
+        std::fs::create_dir_all(out.join("a/y.yaml/notes")).unwrap();
+        std::fs::write(out.join("a/y.yaml/notes/n.txt"), "mine").unwrap();
+        let old = read_out_tree(&out).unwrap();
+        let new = files(&[("a/x.yaml", "1"), ("a/y.yaml", "2")]);
+        let planned = plan(new.clone(), &old, false);
+        assert_eq!(
+            planned.blocked(),
+            Some(("a/y.yaml", "a/y.yaml/notes/n.txt".to_string()))
+        );
+        // `--force` does not delete a directory of files platc did not write.
+        assert!(plan(new, &old, true).blocked().is_some());
+        // Nor does a symlink below it get replaced.
+        std::fs::remove_dir_all(out.join("a/y.yaml")).unwrap();
+        std::fs::create_dir(out.join("a/y.yaml")).unwrap();
+        std::os::unix::fs::symlink("../x.yaml", out.join("a/y.yaml/link")).unwrap();
+        let old = read_out_tree(&out).unwrap();
+        let planned = plan(files(&[("a/y.yaml", "2")]), &old, false);
+        assert_eq!(
+            planned.blocked(),
+            Some(("a/y.yaml", "a/y.yaml/link".to_string()))
+        );
+        // An empty directory is no one's work: the file takes its place.
+        std::fs::remove_dir_all(out.join("a/y.yaml")).unwrap();
+        std::fs::create_dir(out.join("a/y.yaml")).unwrap();
+        let old = read_out_tree(&out).unwrap();
+        let planned = plan(files(&[("a/y.yaml", "2")]), &old, false);
+        assert_eq!(planned.blocked(), None);
+        apply(&planned, &out).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a/y.yaml")).unwrap(), "2");
     }
 
     #[test]
