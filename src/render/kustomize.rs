@@ -38,42 +38,27 @@ fn file_name(object: &Object) -> String {
     file
 }
 
-/// Objects by app. They come sorted by app (`render::objects`), so the app
-/// is computed once per run of objects; unsorted input is grouped correctly
-/// too, only slower.
-fn group_by_app<T: Borrow<Object>>(objects: impl IntoIterator<Item = T>) -> BTreeMap<App, Vec<T>> {
-    let mut apps: BTreeMap<App, Vec<T>> = BTreeMap::new();
-    let mut objects = objects.into_iter().peekable();
-    while let Some(first) = objects.next() {
-        let app = first.borrow().app();
-        let mut run = vec![first];
-        while let Some(next) = objects.next_if(|o| o.borrow().namespace() == app.namespace()) {
-            run.push(next);
-        }
-        apps.entry(app).or_default().extend(run);
-    }
-    apps
-}
-
-/// The base view's objects by app, in app order: `group_by_app` for owned
-/// objects, with the runs of one app found on all cores. Reading each
-/// object's namespace is a cache miss (74,000 objects at 10,000 services,
-/// each behind two pointers); one thread doing it was ~7 ms of the serial
-/// end of rendering.
-pub(crate) fn by_app(mut objects: Vec<Object>) -> Vec<(App, Vec<Object>)> {
+/// Objects by app, in app order. They come sorted by app (`render::objects`),
+/// so the app is computed once per run of objects, and the runs are found
+/// on all cores: reading each object's namespace is a cache miss (74,000
+/// objects at 10,000 services, each behind two pointers), ~7 ms of the
+/// serial end of rendering on one thread. Unsorted input is grouped
+/// correctly too, only slower.
+pub(crate) fn by_app<T: Borrow<Object> + Sync>(mut objects: Vec<T>) -> Vec<(App, Vec<T>)> {
     use rayon::prelude::*;
+    let namespace = |i: usize| objects[i].borrow().namespace();
     let starts: Vec<usize> = (0..objects.len())
         .into_par_iter()
-        .filter(|&i| i == 0 || objects[i].namespace() != objects[i - 1].namespace())
+        .filter(|&i| i == 0 || namespace(i) != namespace(i - 1))
         .collect();
     // Split from the back, so that each object is moved once.
     let mut runs = Vec::with_capacity(starts.len());
     for &start in starts.iter().rev() {
         runs.push(objects.split_off(start));
     }
-    let mut apps: BTreeMap<App, Vec<Object>> = BTreeMap::new();
+    let mut apps: BTreeMap<App, Vec<T>> = BTreeMap::new();
     for run in runs.into_iter().rev() {
-        let app = run[0].app();
+        let app = run[0].borrow().app();
         match apps.entry(app) {
             std::collections::btree_map::Entry::Vacant(slot) => {
                 slot.insert(run);
@@ -151,7 +136,8 @@ pub(crate) fn render(
             .map(|(app, objects)| (app, objects.iter().collect()))
             .collect();
         for (env, (_, env_objects)) in envs {
-            let env_apps = group_by_app(env_objects);
+            let env_apps: BTreeMap<App, Vec<&Object>> =
+                by_app(env_objects.iter().collect()).into_iter().collect();
             let apps: BTreeSet<&App> = base_by_app.keys().copied().chain(env_apps.keys()).collect();
             for app in apps {
                 let empty = Vec::new();
@@ -302,6 +288,51 @@ fn push_segment(path: &mut String, segment: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_are_grouped_by_app_in_app_order_even_unsorted() {
+        let object = |namespace: Option<&str>, name: &str| {
+            let mut value =
+                json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}});
+            if let Some(ns) = namespace {
+                value["metadata"]["namespace"] = json!(ns);
+            }
+            Object::new(value, crate::span::Span::default())
+        };
+        let objects = vec![
+            object(Some("b"), "b1"),
+            object(Some("a"), "a1"),
+            object(Some("a"), "a2"),
+            object(None, "c1"),
+            object(Some("b"), "b2"),
+            object(Some("a"), "a3"),
+        ];
+        let names = |apps: Vec<(App, Vec<&Object>)>| -> Vec<(String, Vec<String>)> {
+            apps.into_iter()
+                .map(|(app, objects)| {
+                    let names = objects.iter().map(|o| o.name().to_string()).collect();
+                    (app.name().to_string(), names)
+                })
+                .collect()
+        };
+        let expected = vec![
+            ("cluster".to_string(), vec!["c1".to_string()]),
+            ("a".to_string(), vec!["a1".into(), "a2".into(), "a3".into()]),
+            ("b".to_string(), vec!["b1".into(), "b2".into()]),
+        ];
+        assert_eq!(names(by_app(objects.iter().collect())), expected);
+        let owned = by_app(objects);
+        assert_eq!(
+            names(
+                owned
+                    .iter()
+                    .map(|(a, o)| (a.clone(), o.iter().collect()))
+                    .collect()
+            ),
+            expected
+        );
+        assert!(by_app(Vec::<Object>::new()).is_empty());
+    }
 
     #[test]
     fn diff_ops_replaces_lists_and_recurses_into_maps() {
