@@ -416,6 +416,12 @@ fn permute<T>(mut objects: Vec<T>, mut order: Vec<u32>) -> Vec<T> {
             if from == start {
                 break;
             }
+            // Inside a cycle, no position is finished yet: one that is
+            // would be taken twice.
+            assert!(
+                order[from] as usize != from,
+                "invariant: `order` is a permutation"
+            );
             objects.swap(here, from);
             here = from;
         }
@@ -587,6 +593,9 @@ resource pool {
         let order = vec![2, 0, 1, 3, 5, 4];
         assert_eq!(permute(objects, order), vec!['c', 'a', 'b', 'd', 'f', 'e']);
         assert_eq!(permute(Vec::<char>::new(), Vec::new()), Vec::<char>::new());
+        // An index taken twice is caught, not looped on.
+        let twice = std::panic::catch_unwind(|| permute(vec!['a', 'b', 'c'], vec![1, 1, 0]));
+        assert!(twice.is_err());
         // Every permutation of four positions, against a gather.
         let mut all = vec![vec![0u32, 1, 2, 3]];
         for _ in 0..23 {
