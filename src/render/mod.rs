@@ -491,21 +491,21 @@ pub(crate) fn render_with(views: &BTreeMap<Option<String>, ir::Platform>, seal: 
         .collect();
     let mut bundle = Bundle::default();
     let base_apps = kustomize::by_app(base_objects);
-    let apps: Vec<&App> = base_apps.iter().map(|(app, _)| app).collect();
-    phase("  argocd", || argocd::render(base, &apps, &mut bundle));
+    phase("  argocd", || {
+        let apps: Vec<&App> = base_apps.iter().map(|(app, _)| app).collect();
+        argocd::render(base, &apps, &mut bundle);
+    });
     // What the README lists: each namespace app with its number of objects.
     let counts: Vec<(String, usize)> = base_apps
         .iter()
         .filter_map(|(app, objects)| app.namespace().map(|ns| (ns.to_string(), objects.len())))
         .collect();
-    drop(apps);
     phase("  kustomize", || {
         kustomize::render(base_apps, &env_objects, &mut bundle);
     });
     drop(env_objects);
     helm::render(base, views, &mut bundle);
     cluster::render(base, &mut bundle);
-    let counts: Vec<(&str, usize)> = counts.iter().map(|(ns, n)| (ns.as_str(), *n)).collect();
     phase("  readme", || readme::render(base, &counts, &mut bundle));
     bundle
 }

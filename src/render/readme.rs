@@ -58,7 +58,7 @@ struct SecretRow<'a> {
 
 /// `apps` are the namespaces of the Kustomize apps with the number of
 /// objects in each one's base.
-pub(crate) fn render(base: &ir::Platform, apps: &[(&str, usize)], bundle: &mut Bundle) {
+pub(crate) fn render(base: &ir::Platform, apps: &[(String, usize)], bundle: &mut Bundle) {
     let settings = &base.settings;
     let (cluster, cluster_config, cluster_command) = match settings.cluster {
         ir::ClusterKind::K3d => (
@@ -94,9 +94,9 @@ pub(crate) fn render(base: &ir::Platform, apps: &[(&str, usize)], bundle: &mut B
             .collect(),
         apps: apps
             .iter()
-            .map(|&(name, count)| AppRow {
-                name: name.to_string(),
-                count,
+            .map(|(name, count)| AppRow {
+                name: name.clone(),
+                count: *count,
             })
             .collect(),
         charts: base

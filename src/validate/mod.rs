@@ -212,35 +212,32 @@ fn check_all<'a>(items: &[Item<'a>], patch_files: &BTreeSet<String>) -> Found {
     all
 }
 
-/// Checks `items` (the first has index `offset`) and records the identity
-/// of each plain object while its document is still in the cache.
+/// Checks `items` (the first has index `offset`) and records the
+/// fingerprint of each plain object's identity while its document is still
+/// in the cache.
 fn check_chunk<'a>(items: &[Item<'a>], offset: usize, patch_files: &BTreeSet<String>) -> Found {
     let mut found = Found::default();
     for (index, item) in items.iter().enumerate() {
-        let plain = !matches!(item.document, Subject::Patched(_));
-        match &item.document {
+        let checked;
+        let problems: &[Problem] = match &item.document {
             Subject::Value(value) => {
                 if !is_checked(item.file, value, patch_files) {
                     continue;
                 }
-                let problems = problems(value, None);
-                found
-                    .diagnostics
-                    .extend(problems.iter().map(|p| diagnostic(item, p)));
+                checked = problems(value, None);
+                &checked
             }
             Subject::Patched(applied) => {
-                let problems = problems(&applied.value, Some(applied.base));
-                found
-                    .diagnostics
-                    .extend(problems.iter().map(|p| diagnostic(item, p)));
+                checked = problems(&applied.value, Some(applied.base));
+                &checked
             }
-            Subject::Sealed(sealed) => {
-                found
-                    .diagnostics
-                    .extend(sealed.problems.iter().map(|p| diagnostic(item, p)));
-            }
-        }
-        if let (true, Some(identity)) = (plain && !is_overlay(item.file), item_identity(item)) {
+            Subject::Sealed(sealed) => &sealed.problems,
+        };
+        found
+            .diagnostics
+            .extend(problems.iter().map(|p| diagnostic(item, p)));
+        // A patched object has no identity (`item_identity`).
+        if let (false, Some(identity)) = (is_overlay(item.file), item_identity(item)) {
             found
                 .identities
                 .push((fingerprint(identity), offset + index));

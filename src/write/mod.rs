@@ -144,9 +144,11 @@ impl Plan {
     }
 
     /// A generated file whose path the new tree needs as a directory: an
-    /// ancestor of a kept file or of an entry carried over (or that entry,
-    /// an empty directory). Writing would fail half-way ("Is a directory"),
-    /// so it is reported first: (the generated path, the entry in the way).
+    /// ancestor of a kept file or of an entry carried over. (Neither is ever
+    /// a generated path itself: `plan` keeps them apart, and an empty
+    /// directory at a generated path is not carried.) Writing would fail
+    /// half-way ("Is a directory"), so it is reported first: (the generated
+    /// path, the entry in the way).
     pub fn blocked(&self) -> Option<(&str, String)> {
         let kept = self.kept.iter().map(|path| Path::new(path.as_str()));
         let carried = self.others.iter().map(std::path::PathBuf::as_path);
@@ -184,14 +186,15 @@ pub fn plan(mut new: BTreeMap<String, String>, old: &OutTree, force: bool) -> Pl
     let mut foreign_others = Vec::new();
     for (path, text) in &new {
         let Some(bytes) = old.files.get(path) else {
-            if old.other_names.contains(path) && !force {
-                actions.push((path.clone(), Action::KeepForeign));
-                foreign_others.push(path.clone());
-            } else if old.other_names.contains(path) {
-                actions.push((path.clone(), Action::Update));
-            } else {
-                actions.push((path.clone(), Action::Create));
-            }
+            let action = match (old.other_names.contains(path), force) {
+                (true, false) => {
+                    foreign_others.push(path.clone());
+                    Action::KeepForeign
+                }
+                (true, true) => Action::Update,
+                (false, _) => Action::Create,
+            };
+            actions.push((path.clone(), action));
             continue;
         };
         if bytes.as_slice() == text.as_bytes() {
