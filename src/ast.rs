@@ -40,7 +40,7 @@ impl Declaration {
 /// The `{ … }` of a declaration or block.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Body {
-    pub items: Vec<Item>,
+    pub items: Box<[Item]>,
     pub span: Span,
 }
 
@@ -55,7 +55,7 @@ pub enum Item {
 /// A field name: one key, a dotted path (`a.b.c`) or a quoted literal key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldPath {
-    pub segments: Vec<String>,
+    pub segments: Box<[String]>,
     /// A quoted key is one literal segment even when it contains dots.
     pub quoted: bool,
     pub span: Span,
@@ -69,7 +69,7 @@ impl FieldPath {
 
     /// The single segment of an undotted field name, if it is one.
     pub fn single(&self) -> Option<&str> {
-        match self.segments.as_slice() {
+        match &*self.segments {
             [one] => Some(one),
             _ => None,
         }
@@ -81,7 +81,14 @@ impl FieldPath {
 pub struct Attribute {
     pub path: FieldPath,
     pub value: Value,
-    pub span: Span,
+}
+
+impl Attribute {
+    /// From the field name to the end of the value (not stored: one item
+    /// of the syntax tree is then 96 bytes, not 128).
+    pub fn span(&self) -> Span {
+        self.path.span.to(self.value.span)
+    }
 }
 
 /// `field { … }` or `field "label" { … }`.
@@ -132,7 +139,7 @@ impl ValueKind {
         match self {
             ValueKind::None => "`none`",
             ValueKind::Bool(_) => "a boolean",
-            ValueKind::Number(n) => match n.unit {
+            ValueKind::Number(n) => match n.unit() {
                 None => "a number",
                 Some(_) => "a number with a unit",
             },
@@ -148,20 +155,55 @@ impl ValueKind {
     }
 }
 
+/// The unit suffixes of numbers, as the grammar's `unit` rule lists them.
+pub const UNITS: [&str; 16] = [
+    "Ki", "Mi", "Gi", "Ti", "Pi", "m", "k", "M", "G", "T", "P", "s", "h", "d", "w", "%",
+];
+
 /// A number as written: exact decimal digits plus an optional unit suffix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Number {
     /// The digits as written, e.g. `-0.5`.
     pub magnitude: Box<str>,
-    /// `m`, `Gi`, `s`, `%`…
-    pub unit: Option<&'static str>,
     pub span: Span,
+    /// The unit, as 1 + its index in `UNITS`, 0 for none: a byte, where an
+    /// `Option<&str>` made every value of the syntax tree 16 bytes larger.
+    #[serde(rename = "unit", serialize_with = "serialize_unit")]
+    unit: u8,
+}
+
+fn serialize_unit<S: serde::Serializer>(unit: &u8, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(unit.checked_sub(1).map(|i| UNITS[usize::from(i)]))
 }
 
 impl Number {
+    /// A number of `magnitude` digits and the `unit` suffix.
+    ///
+    /// # Panics
+    /// When `unit` is not one of `UNITS` (the grammar accepts no other).
+    pub fn new(magnitude: Box<str>, unit: Option<&str>, span: Span) -> Self {
+        let unit = unit.map_or(0, |unit| {
+            let index = UNITS
+                .iter()
+                .position(|u| *u == unit)
+                .unwrap_or_else(|| panic!("invariant: the grammar's units are {UNITS:?}"));
+            u8::try_from(index + 1).expect("invariant: UNITS has fewer than 255 entries")
+        });
+        Self {
+            magnitude,
+            span,
+            unit,
+        }
+    }
+
+    /// `m`, `Gi`, `s`, `%`…
+    pub fn unit(&self) -> Option<&'static str> {
+        self.unit.checked_sub(1).map(|i| UNITS[usize::from(i)])
+    }
+
     /// The text as written (`250m`).
     pub fn text(&self) -> String {
-        format!("{}{}", self.magnitude, self.unit.unwrap_or(""))
+        format!("{}{}", self.magnitude, self.unit().unwrap_or(""))
     }
 
     /// The magnitude as an exact fraction `mantissa / 10^scale`, or `None`
@@ -188,7 +230,7 @@ impl Number {
 /// A string literal: text pieces and `${…}` interpolations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StringLit {
-    pub parts: Vec<StringPart>,
+    pub parts: Box<[StringPart]>,
     pub span: Span,
 }
 
@@ -232,7 +274,7 @@ pub enum StringPart {
 /// `kind.name.attr…` or a bare name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reference {
-    pub segments: Vec<Ident>,
+    pub segments: Box<[Ident]>,
     pub span: Span,
 }
 
@@ -248,7 +290,7 @@ impl Reference {
 
     /// The bare name, when the reference is one word.
     pub fn bare(&self) -> Option<&Ident> {
-        match self.segments.as_slice() {
+        match &*self.segments {
             [one] => Some(one),
             _ => None,
         }

@@ -230,7 +230,7 @@ struct Formatter<'t> {
 
 fn item_span(item: &Item) -> Span {
     match item {
-        Item::Attribute(a) => a.span,
+        Item::Attribute(a) => a.span(),
         Item::Block(b) => b.span,
         Item::When(w) => w.span,
     }

@@ -251,7 +251,7 @@ impl<'r, 'a> Cx<'r, 'a> {
         max: i128,
     ) -> Option<i128> {
         let number = match &value.kind {
-            ValueKind::Number(n) if n.unit.is_none() => n,
+            ValueKind::Number(n) if n.unit().is_none() => n,
             _ => {
                 self.mismatch(value, name, "a whole number");
                 return None;
@@ -312,7 +312,7 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     pub(crate) fn cpu_number(&mut self, number: &Number, field: &str) -> Option<CpuMillis> {
-        let millis = match number.unit {
+        let millis = match number.unit() {
             None => number.scaled(1000),
             Some("m") => number.scaled(1),
             Some(_) => None,
@@ -327,7 +327,7 @@ impl<'r, 'a> Cx<'r, 'a> {
     }
 
     pub(crate) fn memory_number(&mut self, number: &Number, field: &str) -> Option<ByteSize> {
-        let factor: Option<i128> = match number.unit {
+        let factor: Option<i128> = match number.unit() {
             None => Some(1),
             Some("k") => Some(1000),
             Some("M") => Some(1_000_000),
@@ -393,7 +393,7 @@ impl<'r, 'a> Cx<'r, 'a> {
                 return None;
             }
         };
-        let factor = match number.unit {
+        let factor = match number.unit() {
             Some("s") => Some(1),
             Some("m") => Some(60),
             Some("h") => Some(3600),
@@ -422,7 +422,7 @@ impl<'r, 'a> Cx<'r, 'a> {
                 return None;
             }
         };
-        let parsed = (number.unit == Some("%"))
+        let parsed = (number.unit() == Some("%"))
             .then(|| number.scaled(1))
             .flatten()
             .and_then(|p| u32::try_from(p).ok())
@@ -605,7 +605,7 @@ impl<'r, 'a> Cx<'r, 'a> {
         for entry in entries {
             let name = entry.path.dotted();
             let number = match &entry.value.kind {
-                ValueKind::Number(n) if n.unit.is_none() => n.scaled(1),
+                ValueKind::Number(n) if n.unit().is_none() => n.scaled(1),
                 _ => None,
             };
             let Some(number) = number else {
@@ -689,7 +689,7 @@ impl<'r, 'a> Cx<'r, 'a> {
         kind: Kind,
     ) -> Option<String> {
         let (name, span) = match &value.kind {
-            ValueKind::Reference(r) => match r.segments.as_slice() {
+            ValueKind::Reference(r) => match &*r.segments {
                 [one] => (one.text.clone(), one.span),
                 [k, one] if k.text == kind.keyword() => (one.text.clone(), one.span),
                 _ => {

@@ -88,7 +88,7 @@ fn kubernetes_version(cx: &mut Cx<'_, '_>, fields: &Fields<'_>) -> String {
     };
     let text = match &value.kind {
         ValueKind::String(s) => s.as_plain(),
-        ValueKind::Number(n) if n.unit.is_none() => Some(n.magnitude.to_string()),
+        ValueKind::Number(n) if n.unit().is_none() => Some(n.magnitude.to_string()),
         _ => None,
     };
     match text {

@@ -50,7 +50,7 @@ pub(crate) fn value_to_tree(cx: &mut Cx<'_, '_>, value: &Value) -> Json {
     match &value.kind {
         ValueKind::None => Json::Null,
         ValueKind::Bool(b) => Json::Bool(*b),
-        ValueKind::Number(n) => match (&n.unit, n.decimal()) {
+        ValueKind::Number(n) => match (n.unit(), n.decimal()) {
             (None, Some((m, 0))) => {
                 i64::try_from(m).map_or_else(|_| Json::String(n.text()), |i| Json::Number(i.into()))
             }

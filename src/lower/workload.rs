@@ -359,7 +359,7 @@ fn secret_ref(
     namespace: &str,
     platform: &ir::Platform,
 ) -> Option<EnvValue> {
-    let [_, secret, key] = r.segments.as_slice() else {
+    let [_, secret, key] = &*r.segments else {
         cx.push(
             Diagnostic::new(
                 Code::UnknownReference,
@@ -423,7 +423,7 @@ fn explicit_talks_to(cx: &mut Cx<'_, '_>, fields: &Fields<'_>, out: &mut BTreeSe
             cx.mismatch(item, "talks-to", "a service, chart or kafka name");
             continue;
         };
-        let (kind, ident) = match r.segments.as_slice() {
+        let (kind, ident) = match &*r.segments {
             [one] => (None, one),
             [k, one] => match Kind::from_keyword(&k.text) {
                 Some(kind @ (Kind::Service | Kind::Chart | Kind::Kafka)) => (Some(kind), one),
@@ -482,7 +482,7 @@ fn port_field(
         Some(value) => {
             let name = match &value.kind {
                 ValueKind::Reference(r) if r.segments.len() == 1 => r.segments[0].text.clone(),
-                ValueKind::Number(n) if n.unit.is_none() => {
+                ValueKind::Number(n) if n.unit().is_none() => {
                     let number = n.scaled(1).unwrap_or(-1);
                     match ports.iter().find(|(_, p)| i128::from(p.0) == number) {
                         Some((name, _)) => name.clone(),

@@ -167,7 +167,7 @@ fn locate_body<'a>(
 ) -> Option<Target<'a>> {
     let item = body.items.iter().find(|item| {
         let span = match item {
-            Item::Attribute(a) => a.span,
+            Item::Attribute(a) => a.span(),
             Item::Block(b) => b.span,
             Item::When(w) => w.span,
         };

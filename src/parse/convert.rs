@@ -89,7 +89,10 @@ pub(super) fn convert_declaration(pair: Pair<'_, Rule>, at: Place) -> Declaratio
 fn convert_body(pair: Pair<'_, Rule>, at: Place) -> Body {
     let span = span_of(&pair, at);
     let items = exact(pair.into_inner().map(|item| convert_item(item, at)));
-    Body { items, span }
+    Body {
+        items: items.into_boxed_slice(),
+        span,
+    }
 }
 
 fn convert_item(pair: Pair<'_, Rule>, at: Place) -> Item {
@@ -110,7 +113,9 @@ fn convert_entry(pair: Pair<'_, Rule>, at: Place) -> Item {
     match after_name.as_rule() {
         Rule::assign => {
             let value = convert_value(next(&mut inner, "a value"), at);
-            Item::Attribute(Attribute { path, value, span })
+            let attribute = Attribute { path, value };
+            debug_assert_eq!(attribute.span(), span, "an entry spans its name and value");
+            Item::Attribute(attribute)
         }
         Rule::block_label => {
             let string = next(&mut after_name.into_inner(), "a label string");
@@ -165,7 +170,7 @@ fn convert_field_path(pair: Pair<'_, Rule>, at: Place) -> FieldPath {
         other => unreachable!("invariant: unexpected {other:?} in a field path"),
     }));
     FieldPath {
-        segments,
+        segments: segments.into_boxed_slice(),
         quoted,
         span,
     }
@@ -202,26 +207,11 @@ fn convert_number(pair: Pair<'_, Rule>, at: Place) -> Number {
     for part in pair.into_inner() {
         match part.as_rule() {
             Rule::number_magnitude => magnitude = part.as_str().into(),
-            Rule::unit => unit = Some(unit_name(part.as_str())),
+            Rule::unit => unit = Some(part.as_str()),
             other => unreachable!("invariant: unexpected {other:?} in a number"),
         }
     }
-    Number {
-        magnitude,
-        unit,
-        span,
-    }
-}
-
-/// The unit as the static name the grammar's `unit` rule lists.
-fn unit_name(unit: &str) -> &'static str {
-    const UNITS: [&str; 16] = [
-        "Ki", "Mi", "Gi", "Ti", "Pi", "m", "k", "M", "G", "T", "P", "s", "h", "d", "w", "%",
-    ];
-    UNITS
-        .into_iter()
-        .find(|u| *u == unit)
-        .unwrap_or_else(|| unreachable!("invariant: the grammar's units are {UNITS:?}"))
+    Number::new(magnitude, unit, span)
 }
 
 fn convert_map_entry(pair: Pair<'_, Rule>, at: Place) -> MapEntry {
@@ -240,7 +230,7 @@ fn convert_call(pair: Pair<'_, Rule>, at: Place) -> Call {
 
 fn convert_reference(pair: Pair<'_, Rule>, at: Place) -> Reference {
     let span = span_of(&pair, at);
-    let segments = exact(pair.into_inner().map(|p| ident(&p, at)));
+    let segments = exact(pair.into_inner().map(|p| ident(&p, at))).into_boxed_slice();
     Reference { segments, span }
 }
 
@@ -267,7 +257,10 @@ fn convert_string(pair: Pair<'_, Rule>, at: Place) -> StringLit {
             other => unreachable!("invariant: unexpected {other:?} in a string"),
         }
     }
-    StringLit { parts, span }
+    StringLit {
+        parts: parts.into_boxed_slice(),
+        span,
+    }
 }
 
 fn unescape(escape: &str) -> String {
