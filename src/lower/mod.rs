@@ -57,7 +57,12 @@ pub fn lower(
             checks::check(&mut cx, &mut platform);
             views.insert(env.map(str::to_string), platform);
         }
-        diagnostics.append(&mut cx.diagnostics);
+        if diagnostics.is_empty() {
+            // Taken over, not copied (10,000 warnings are 1.2 MB).
+            std::mem::swap(diagnostics, &mut cx.diagnostics);
+        } else {
+            diagnostics.append(&mut cx.diagnostics);
+        }
         drop(cx);
         // The merged fields are freed on all cores (at 10,000 services,
         // 20 ms on one).
@@ -117,6 +122,15 @@ impl<'r, 'a> Cx<'r, 'a> {
 
     pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+
+    /// Appends what `found` yields, in its order, after one reservation.
+    pub(crate) fn par_extend(
+        &mut self,
+        found: impl rayon::iter::ParallelIterator<Item = Diagnostic>,
+    ) {
+        use rayon::iter::ParallelExtend;
+        self.diagnostics.par_extend(found);
     }
 
     /// Effective fields of every declaration of `kind`, by name.
