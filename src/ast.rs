@@ -172,8 +172,11 @@ pub struct Number {
     unit: u8,
 }
 
+/// The unit by name, as an `Option<&str>` field serializes (`"Mi"` or `null`).
 fn serialize_unit<S: serde::Serializer>(unit: &u8, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(unit.checked_sub(1).map(|i| UNITS[usize::from(i)]))
+    unit.checked_sub(1)
+        .map(|i| UNITS[usize::from(i)])
+        .serialize(serializer)
 }
 
 impl Number {
@@ -309,4 +312,19 @@ pub struct Call {
 pub struct MapEntry {
     pub path: FieldPath,
     pub value: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_serializes_its_unit_by_name() {
+        let span = Span::new(crate::span::FileId(0), 0, 5);
+        let with = serde_json::to_value(Number::new("512".into(), Some("Mi"), span)).unwrap();
+        let without = serde_json::to_value(Number::new("3".into(), None, span)).unwrap();
+        assert_eq!(with["unit"], serde_json::json!("Mi"));
+        assert_eq!(without["unit"], serde_json::Value::Null);
+        assert_eq!(Number::new("512".into(), Some("Mi"), span).text(), "512Mi");
+    }
 }
