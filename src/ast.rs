@@ -174,9 +174,12 @@ pub struct Number {
 
 /// The unit by name, as an `Option<&str>` field serializes (`"Mi"` or `null`).
 fn serialize_unit<S: serde::Serializer>(unit: &u8, serializer: S) -> Result<S::Ok, S::Error> {
-    unit.checked_sub(1)
-        .map(|i| UNITS[usize::from(i)])
-        .serialize(serializer)
+    unit_name(*unit).serialize(serializer)
+}
+
+/// The unit a stored byte stands for.
+fn unit_name(unit: u8) -> Option<&'static str> {
+    unit.checked_sub(1).map(|i| UNITS[usize::from(i)])
 }
 
 impl Number {
@@ -201,7 +204,7 @@ impl Number {
 
     /// `m`, `Gi`, `s`, `%`…
     pub fn unit(&self) -> Option<&'static str> {
-        self.unit.checked_sub(1).map(|i| UNITS[usize::from(i)])
+        unit_name(self.unit)
     }
 
     /// The text as written (`250m`).

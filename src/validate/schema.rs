@@ -341,8 +341,7 @@ impl Schema {
     /// # Errors
     /// When the embedded schema does not compile (a platc bug).
     pub fn is_valid(self, value: &Json) -> Result<bool, String> {
-        let large = ENTRIES[self.0].text.len() > PRUNE_ABOVE;
-        if large
+        if self.is_large()
             && COMPILED[self.0].get().is_none()
             && PRUNED[self.0].fetch_add(1, Ordering::Relaxed) < PRUNED_AT_MOST
         {
@@ -415,10 +414,15 @@ impl Schema {
             .map_err(String::as_str)
     }
 
+    /// True when valid documents are checked pruned (`PRUNE_ABOVE`).
+    fn is_large(self) -> bool {
+        ENTRIES[self.0].text.len() > PRUNE_ABOVE
+    }
+
     /// Compiles what the first document of this kind needs, in advance: the
     /// validator, or for a large schema only the parsed JSON.
     fn warm(self) {
-        if ENTRIES[self.0].text.len() > PRUNE_ABOVE {
+        if self.is_large() {
             let _ = self.parsed();
         } else {
             let _ = self.compiled();
@@ -840,7 +844,7 @@ mod tests {
     #[test]
     fn a_pruned_schema_judges_documents_as_the_whole_one_does() {
         let schema = Schema::find("argoproj.io/v1alpha1", "ApplicationSet").unwrap();
-        assert!(ENTRIES[schema.0].text.len() > PRUNE_ABOVE);
+        assert!(schema.is_large());
         let whole = build(schema.parsed().unwrap()).unwrap();
         let matrix = json!({"matrix": {"generators": [
             {"list": {"elements": [{"a": "1"}]}},
