@@ -2,9 +2,10 @@
 //!
 //! Every test runs the real binary (`CARGO_BIN_EXE_platc`) or the library on
 //! a project written into a temporary directory; none reads `/work/shared`
-//! or the network, and none asserts on time. A panic exits 101 and a stack
-//! overflow aborts (134): every run here must end with 0, 1 (diagnostics) or
-//! 2 (I/O or usage) and name the file at fault.
+//! or the network, and none asserts on time. A panic exits 101 (the test
+//! build unwinds; the release build aborts, 134) and a stack overflow
+//! aborts (134): every run here must end with 0, 1 (diagnostics) or 2 (I/O
+//! or usage) and name the file at fault.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
