@@ -283,10 +283,28 @@ pub fn summary_line(errors: usize, warnings: usize) -> String {
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = floor_char_boundary(text, offset.min(text.len()));
     let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
+    let line = newlines(before) + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before[line_start..].chars().count() + 1;
     (line, column)
+}
+
+/// Line ends in `text`. Counted per chunk of 255 bytes into a `u8`, which
+/// the compiler vectorizes; `str::matches` (~6 instructions a byte) and a
+/// plain `filter(..).count()` (12 times slower than this, 4.4 MB) do not.
+/// A report counts from its file's start: at 1,000 services the 100 shown
+/// cost ~19M instructions before.
+fn newlines(text: &str) -> usize {
+    text.as_bytes()
+        .chunks(255)
+        .map(|chunk| {
+            usize::from(
+                chunk
+                    .iter()
+                    .fold(0u8, |n, byte| n + u8::from(*byte == b'\n')),
+            )
+        })
+        .sum()
 }
 
 /// `line_column` in O(log n + BLOCK) per lookup: the start of every line and
@@ -720,6 +738,17 @@ mod tests {
         assert_eq!(line_column(text, 2), (2, 1));
         // `x` is after `h`, `é` (2 bytes) and a space.
         assert_eq!(line_column(text, 6), (2, 4));
+    }
+
+    #[test]
+    fn newlines_are_counted_across_chunk_boundaries() {
+        // Line ends at 254, 255 and 256 and a run longer than a `u8` holds.
+        let mut text = "x".repeat(254) + "\n\n\n" + &"\n".repeat(300) + "y";
+        text.push_str(&"ab\n".repeat(500));
+        for end in 0..=text.len() {
+            let slice = &text[..end];
+            assert_eq!(newlines(slice), slice.matches('\n').count(), "at {end}");
+        }
     }
 
     #[test]
