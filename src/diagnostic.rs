@@ -742,7 +742,8 @@ mod tests {
 
     #[test]
     fn newlines_are_counted_across_chunk_boundaries() {
-        // Line ends at 254, 255 and 256 and a run longer than a `u8` holds.
+        // Line ends at 254, 255 and 256, then a chunk (255..510) of nothing
+        // but line ends: 255, the most its `u8` counts.
         let mut text = "x".repeat(254) + "\n\n\n" + &"\n".repeat(300) + "y";
         text.push_str(&"ab\n".repeat(500));
         for end in 0..=text.len() {
