@@ -294,7 +294,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// plain `filter(..).count()` (12 times slower than this, 4.4 MB) do not.
 /// A report counts from its file's start: at 1,000 services the 100 shown
 /// cost ~19M instructions before.
-fn newlines(text: &str) -> usize {
+pub(crate) fn newlines(text: &str) -> usize {
     text.as_bytes()
         .chunks(255)
         .map(|chunk| {

@@ -39,7 +39,7 @@ pub fn position(text: &str, offset: usize) -> Position {
         offset -= 1;
     }
     let before = &text[..offset];
-    let line = before.matches('\n').count();
+    let line = crate::diagnostic::newlines(before);
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let character: usize = before[line_start..].chars().map(char::len_utf16).sum();
     Position {
