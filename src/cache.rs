@@ -405,38 +405,48 @@ fn stat_fields(hasher: &mut Sha256, meta: &std::fs::Metadata) {
 /// When a directory cannot be examined.
 #[cfg(unix)]
 pub fn written_tree_stamp(dir: &Path, files: &[(&str, Stat)]) -> io::Result<String> {
-    /// A directory: its entries in the order `dir_digest` hashes them
-    /// (bytewise by name, as `OsString` compares on Unix).
-    #[derive(Default)]
-    struct Node<'a> {
-        file: Option<Stat>,
-        children: BTreeMap<&'a str, Node<'a>>,
-    }
-    fn digest(path: &Path, node: &Node) -> io::Result<[u8; 32]> {
-        use rayon::prelude::*;
+    use rayon::prelude::*;
+    /// The digest of the directory at `path`, which holds `files` (their
+    /// paths below it start at byte `skip`), in path order. The files under
+    /// one entry are one run of them, since they share its name and a `/`;
+    /// the runs are hashed in name order, which can differ (`a-b.yaml`
+    /// sorts before `a/…` as a path, after `a` as a name).
+    fn digest(path: &Path, files: &[&(&str, Stat)], skip: usize) -> io::Result<[u8; 32]> {
+        let mut runs: Vec<(&str, &[&(&str, Stat)])> = Vec::new();
+        let mut rest = files;
+        while let Some(((first, _), _)) = rest.split_first() {
+            let name = first[skip..].split('/').next().unwrap_or_default();
+            let len = rest
+                .iter()
+                .take_while(|(p, _)| p[skip..].split('/').next() == Some(name))
+                .count();
+            let (run, after) = rest.split_at(len);
+            runs.push((name, run));
+            rest = after;
+        }
+        runs.sort_unstable_by_key(|(name, _)| name.as_bytes());
         // Subdirectories on all cores, as `dir_digest` walks them.
-        let entries: Vec<StampEntry<'_>> = node
-            .children
+        let entries: Vec<StampEntry<'_>> = runs
             .par_iter()
-            .map(|(name, child)| {
-                if child.file.is_some() {
-                    return Ok((name.as_bytes(), child.file, None));
+            .map(|&(name, run)| match run {
+                [(file, stat)] if file.len() == skip + name.len() => {
+                    Ok((name.as_bytes(), Some(*stat), None))
                 }
-                let path = path.join(name);
-                let stat = Stat::of(&std::fs::symlink_metadata(&path)?);
-                Ok((name.as_bytes(), stat, Some(digest(&path, child)?)))
+                _ => {
+                    let path = path.join(name);
+                    let stat = Stat::of(&std::fs::symlink_metadata(&path)?);
+                    let child = digest(&path, run, skip + name.len() + 1)?;
+                    Ok((name.as_bytes(), stat, Some(child)))
+                }
             })
             .collect::<io::Result<_>>()?;
         Ok(entries_digest(entries))
     }
-    let mut root = Node::default();
-    for (path, stat) in files {
-        let node = path.split('/').fold(&mut root, |node, name| {
-            node.children.entry(name).or_default()
-        });
-        node.file = Some(*stat);
-    }
-    root_stamp(dir, || digest(dir, &root))
+    // Built on all cores: as a tree of maps, one thread took ~14 ms at
+    // 10,000 services, after the write, when nothing else runs.
+    let mut sorted: Vec<&(&str, Stat)> = files.iter().collect();
+    sorted.par_sort_unstable_by_key(|(path, _)| *path);
+    root_stamp(dir, || digest(dir, &sorted, 0))
 }
 
 #[cfg(not(unix))]

@@ -672,7 +672,8 @@ mod tests {
     /// The fields `apply` records give the stamp a walk of the tree gives:
     /// for a first build (every file written), for a rebuild that links the
     /// unchanged files and keeps a hand-written one, and for names that
-    /// sort differently as paths and as directory entries (`a-b` and `a/`).
+    /// sort differently as paths and as directory entries (`a-b` and `a/`)
+    /// or start with another entry's name (`ab/` and `a/`).
     #[cfg(unix)]
     #[test]
     fn the_written_stamp_is_the_stamp_of_the_tree() {
@@ -691,11 +692,13 @@ mod tests {
             ("a-b.yaml", "1"),
             ("a/c.yaml", "changed"),
             ("a/d/e.yaml", "3"),
+            ("ab/f.yaml", "4"),
         ];
         let one = stamp_of(&planned(&[
             ("a-b.yaml", "1"),
             ("a/c.yaml", "2"),
             ("a/d/e.yaml", "3"),
+            ("ab/f.yaml", "4"),
         ]));
         std::fs::write(out.join("a/notes.md"), "mine").unwrap();
         let second = planned(&changed);
