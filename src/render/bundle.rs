@@ -422,9 +422,7 @@ fn is_plain_safe(s: &str) -> bool {
     }
     // A number, a timestamp or a special word starts with a digit, a sign,
     // a dot or one of their letters; most text starts with another letter.
-    if first.is_ascii_alphabetic()
-        && !matches!(first.to_ascii_lowercase(), b'n' | b't' | b'f' | b'y' | b'o')
-    {
+    if first.is_ascii_alphabetic() && !starts_like_special_word(first) {
         return true;
     }
     !(looks_numeric(s) || is_special_word(s) || looks_like_time(s))
@@ -479,13 +477,19 @@ fn is_special_word(s: &str) -> bool {
         ".nan", "<<", "=",
     ];
     // Most keys and values start with none of the words' first characters.
-    let starts_like_one = s.as_bytes().first().is_some_and(|b| {
-        matches!(
-            b.to_ascii_lowercase(),
-            b'n' | b'~' | b't' | b'f' | b'y' | b'o' | b'.' | b'-' | b'+' | b'<' | b'='
-        )
-    });
+    let starts_like_one = s
+        .as_bytes()
+        .first()
+        .is_some_and(|&b| starts_like_special_word(b));
     s.len() <= 5 && starts_like_one && WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
+}
+
+/// Whether one of `is_special_word`'s words starts with `first`.
+fn starts_like_special_word(first: u8) -> bool {
+    matches!(
+        first.to_ascii_lowercase(),
+        b'n' | b'~' | b't' | b'f' | b'y' | b'o' | b'.' | b'-' | b'+' | b'<' | b'='
+    )
 }
 
 /// Order of kinds inside an app: what others depend on first.
