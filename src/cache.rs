@@ -412,18 +412,10 @@ pub fn written_tree_stamp(dir: &Path, files: &[(&str, Stat)]) -> io::Result<Stri
     /// the runs are hashed in name order, which can differ (`a-b.yaml`
     /// sorts before `a/…` as a path, after `a` as a name).
     fn digest(path: &Path, files: &[&(&str, Stat)], skip: usize) -> io::Result<[u8; 32]> {
-        let mut runs: Vec<(&str, &[&(&str, Stat)])> = Vec::new();
-        let mut rest = files;
-        while let Some(((first, _), _)) = rest.split_first() {
-            let name = first[skip..].split('/').next().unwrap_or_default();
-            let len = rest
-                .iter()
-                .take_while(|(p, _)| p[skip..].split('/').next() == Some(name))
-                .count();
-            let (run, after) = rest.split_at(len);
-            runs.push((name, run));
-            rest = after;
-        }
+        let mut runs: Vec<(&str, &[&(&str, Stat)])> = files
+            .chunk_by(|a, b| entry_name(a.0, skip) == entry_name(b.0, skip))
+            .map(|run| (entry_name(run[0].0, skip), run))
+            .collect();
         runs.sort_unstable_by_key(|(name, _)| name.as_bytes());
         // Subdirectories on all cores, as `dir_digest` walks them.
         let entries: Vec<StampEntry<'_>> = runs
@@ -441,6 +433,11 @@ pub fn written_tree_stamp(dir: &Path, files: &[(&str, Stat)]) -> io::Result<Stri
             })
             .collect::<io::Result<_>>()?;
         Ok(entries_digest(entries))
+    }
+    /// The name of the entry, in the directory whose paths start at byte
+    /// `skip`, that `path` is or is under.
+    fn entry_name(path: &str, skip: usize) -> &str {
+        path[skip..].split('/').next().unwrap_or_default()
     }
     // Built on all cores: as a tree of maps, one thread took ~14 ms at
     // 10,000 services, after the write, when nothing else runs.
