@@ -337,7 +337,7 @@ fn million_element_valid_list_goes_through_the_whole_pipeline() {
     let out = dir.path().join("out");
     let run = build(dir.path(), &out);
     assert_eq!(run.code, 0, "{}", tail(&run.stderr));
-    let deployment = std::fs::read_to_string(out.join("apps/shop/base/deployment-api.yaml"))
+    let deployment = std::fs::read_to_string(out.join("apps/shop/base/api.yaml"))
         .expect("the deployment is written");
     assert_eq!(
         deployment.lines().filter(|l| l.trim() == "- a").count(),
@@ -837,7 +837,8 @@ fn path_like_strings_in_any_field_never_make_a_path_outside_the_output() {
 
 #[test]
 fn a_resource_kind_or_body_namespace_cannot_name_a_directory() {
-    // Regression: `kind` names the file (`<kind>-<name>.yaml`) and was not
+    // Regression: `kind` names the file of an object without a component
+    // (`<kind>-<name>.yaml`) and was not
     // checked; for an API group without a pinned schema `platc validate`
     // passed and `build` only stopped at the writer's path check (exit 2).
     // A body's `metadata.namespace` (when the declaration sets none) names
@@ -903,7 +904,7 @@ fn a_resource_kind_or_body_namespace_cannot_name_a_directory() {
     .expect("write");
     let run = build(&root, &out);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(out.join("apps/widgets/base/fancywidget2-r.yaml").is_file());
+    assert!(out.join("apps/widgets/base/r.yaml").is_file());
 }
 
 fn examples() -> Vec<PathBuf> {
@@ -1391,7 +1392,7 @@ fn diff_of_a_changed_secret_reference_shows_no_value() {
     );
     assert_ne!(changed, WITH_SECRETS);
     std::fs::write(dir.path().join("a.platform"), changed).expect("write");
-    let deployment = out.join("apps/shop/base/deployment-api.yaml");
+    let deployment = out.join("apps/shop/base/api.yaml");
     let text = std::fs::read_to_string(&deployment).expect("read");
     let pasted = text.replacen(
         "- name: DB_PASSWORD\n              valueFrom:\n                secretKeyRef:\n                  key: password\n                  name: db",

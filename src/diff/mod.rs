@@ -123,8 +123,8 @@ impl TreeFile {
             FileContent::Text(text) => TreeFile::Text(text),
             // Its value was freed once encoded: read back from its bytes,
             // as the old side of the diff is.
-            FileContent::Sealed(sealed) => {
-                let text = sealed.text.expect(crate::render::bundle::NOT_ENCODED);
+            sealed @ FileContent::Sealed(_) => {
+                let text = crate::render::bundle::encode(&sealed);
                 parse_documents(&text).map_or(TreeFile::Text(text), TreeFile::Documents)
             }
         }

@@ -26,8 +26,8 @@ pub enum FileContent {
     Documents(Vec<Document>),
     /// Text written as is (README).
     Text(String),
-    /// One Kubernetes object, checked and encoded while rendering.
-    Sealed(Box<super::Sealed>),
+    /// Kubernetes objects, each checked and encoded while rendering.
+    Sealed(Vec<super::Sealed>),
 }
 
 impl FileContent {
@@ -52,12 +52,12 @@ impl Bundle {
         self.insert(path.into(), FileContent::document(value, origin));
     }
 
-    /// Adds a file of one rendered object, sealed or not.
+    /// Adds a file of rendered objects, all sealed or none.
     ///
     /// # Panics
     /// When the path is already taken.
-    pub fn add_object(&mut self, path: impl Into<String>, object: super::Object) {
-        self.insert(path.into(), object.into_content());
+    pub fn add_objects(&mut self, path: impl Into<String>, objects: Vec<super::Object>) {
+        self.insert(path.into(), super::Object::into_content(objects));
     }
 
     /// Adds many files at once: a bulk build of their map, merged into the
@@ -117,10 +117,12 @@ impl Bundle {
     /// `encode`, consuming the bundle: each file's documents are freed as
     /// soon as it is encoded, so the text reuses their memory instead of
     /// adding to it (`platc build`, which needs only the bytes from here on).
-    /// A sealed object's text is moved, not copied.
+    /// A file of one sealed object takes its text as it is.
     pub fn into_encoded(self) -> BTreeMap<String, String> {
         encode_all(self.files.into_iter().collect(), |content| match content {
-            FileContent::Sealed(sealed) => sealed.text.expect(NOT_ENCODED),
+            FileContent::Sealed(mut sealed) if sealed.len() == 1 => {
+                sealed.pop().and_then(|s| s.text).expect(NOT_ENCODED)
+            }
             other => encode(&other),
         })
     }
@@ -167,7 +169,21 @@ pub fn encode(content: &FileContent) -> String {
             }
             text
         }
-        FileContent::Sealed(sealed) => sealed.text.clone().expect(NOT_ENCODED),
+        FileContent::Sealed(sealed) => {
+            let texts: Vec<&str> = sealed
+                .iter()
+                .map(|s| s.text.as_deref().expect(NOT_ENCODED))
+                .collect();
+            let mut out =
+                String::with_capacity(texts.iter().map(|t| t.len() + "---\n".len()).sum::<usize>());
+            for (i, text) in texts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("---\n");
+                }
+                out.push_str(text);
+            }
+            out
+        }
         FileContent::Documents(docs) => {
             let mut out = String::new();
             for (i, doc) in docs.iter().enumerate() {

@@ -1,7 +1,15 @@
-//! The Kustomize layout: a base per app (one file per object) from the base
-//! view, and an overlay per env that holds only what differs: JSON6902
-//! patches for changed objects, `$patch: delete` for removed ones and plain
-//! files for objects that exist only in that env.
+//! The Kustomize layout: a base per app from the base view, one file per
+//! component (the objects that share an `app.kubernetes.io/name` label:
+//! a service's Deployment, Service, ServiceAccount, autoscaler, policy…),
+//! and an overlay per env that holds only what differs: JSON6902 patches
+//! for changed objects, `$patch: delete` for removed ones and files for
+//! objects that exist only in that env.
+//!
+//! A file per component rather than per object: it is what a reviewer reads
+//! as one unit (a service's declaration becomes one file), and files, not
+//! bytes, are what writing costs (about 9 µs each on tmpfs here, far more on
+//! ext4), what `git`, Argo CD's repo server and `kustomize` walk. At 10,000
+//! services it is ~14,000 files instead of ~74,000.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,10 +34,37 @@ fn key(object: &Object) -> Key {
     )
 }
 
-/// `deployment-api.yaml`; the group is added for kinds that exist in several groups.
+/// The file of one object: its component's (`api.yaml`), or its own
+/// (`deployment-api.yaml`) when it names no component that can be a file
+/// name.
 fn file_name(object: &Object) -> String {
+    match object.component().filter(|c| is_file_stem(c)) {
+        // Lower case: two components that differ only in case share a file
+        // rather than collide on a case-insensitive file system.
+        Some(component) => format!("{}.yaml", component.to_ascii_lowercase()),
+        None => object_file_name(object),
+    }
+}
+
+/// Whether a component names a file of its own in any directory: a label
+/// value's characters (`[A-Za-z0-9._-]`, starting with a letter or digit,
+/// so never hidden and never `..`), and not the kustomization's name.
+fn is_file_stem(component: &str) -> bool {
+    component
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && component
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && !component.eq_ignore_ascii_case("kustomization")
+}
+
+/// `deployment-api.yaml`: the file of one object alone (an overlay's patch
+/// of it, or an object without a component).
+fn object_file_name(object: &Object) -> String {
     let (kind, name) = (object.kind(), object.name());
-    // One allocation: at 10,000 services this runs for ~74,000 objects.
+    // One allocation: it runs for every object of a large platform.
     let mut file = String::with_capacity(kind.len() + name.len() + ".yaml".len() + 1);
     file.extend(kind.chars().map(|c| c.to_ascii_lowercase()));
     file.push('-');
@@ -69,39 +104,29 @@ pub(crate) fn by_app<T: Borrow<Object> + Sync>(mut objects: Vec<T>) -> Vec<(App,
     apps.into_iter().collect()
 }
 
-/// Adds a file per object under `dir` (moving the objects in), returning
+/// Adds the objects' files under `dir` (moving the objects in), returning
 /// the file names in order.
 fn add_objects(bundle: &mut Bundle, dir: &str, objects: Vec<Object>) -> Vec<String> {
     let (files, names) = name_files(dir, objects);
-    for (path, object) in files {
-        bundle.add_object(path, object);
+    for (path, objects) in files {
+        bundle.add_objects(path, objects);
     }
     names
 }
 
-/// The path of each object's file under `dir`, and the file names in order.
-/// A name taken twice (a duplicate object, reported by validation) gets a
-/// suffix.
-fn name_files(dir: &str, objects: Vec<Object>) -> (Vec<(String, Object)>, Vec<String>) {
-    let mut names: Vec<String> = objects.iter().map(file_name).collect();
-    // Names taken twice are rare: they are looked for under borrowed
-    // names, and only then is each name made unique as it is placed.
-    let mut seen = BTreeSet::new();
-    if !names.iter().all(|name| seen.insert(name.as_str())) {
-        let mut taken = BTreeSet::new();
-        for name in &mut names {
-            let stem = name.trim_end_matches(".yaml").to_string();
-            let mut n = 2;
-            while !taken.insert(name.clone()) {
-                *name = format!("{stem}-{n}.yaml");
-                n += 1;
-            }
-        }
+/// The objects of `dir` by file (`file_name`), in file name order, each
+/// file's objects in the order given; and the file names. Objects that
+/// share a file name share the file, whatever made the names equal (a
+/// duplicate object is reported by validation).
+fn name_files(dir: &str, objects: Vec<Object>) -> (Vec<(String, Vec<Object>)>, Vec<String>) {
+    let mut files: BTreeMap<String, Vec<Object>> = BTreeMap::new();
+    for object in objects {
+        files.entry(file_name(&object)).or_default().push(object);
     }
-    let files = names
-        .iter()
-        .zip(objects)
-        .map(|(name, object)| (format!("{dir}/{name}"), object))
+    let names = files.keys().cloned().collect();
+    let files = files
+        .into_iter()
+        .map(|(name, objects)| (format!("{dir}/{name}"), objects))
         .collect();
     (files, names)
 }
@@ -120,7 +145,7 @@ fn kustomization(resources: Vec<String>, patches: Vec<Json>) -> Json {
 }
 
 /// One app's base: its directory, its objects' files and its kustomization.
-type Base = (String, Vec<(String, Object)>, Json);
+type Base = (String, Vec<(String, Vec<Object>)>, Json);
 
 /// The bases (moving `base_apps`' objects into the bundle: at 10,000
 /// services a copy of every object was a third of rendering) and every env
@@ -163,7 +188,7 @@ pub(crate) fn render(
         files.extend(
             objects
                 .into_iter()
-                .map(|(path, object)| (path, object.into_content())),
+                .map(|(path, objects)| (path, Object::into_content(objects))),
         );
         files.push((
             format!("{dir}/kustomization.yaml"),
@@ -189,7 +214,7 @@ fn overlay(bundle: &mut Bundle, app: &App, env: &str, base: &[&Object], current:
     resources.extend(add_objects(bundle, &dir, added));
     let mut patches = Vec::new();
     for (k, before) in &base_by_key {
-        let name = file_name(before);
+        let name = object_file_name(before);
         match current_by_key.get(k) {
             Some(after) => {
                 let mut ops = Vec::new();
@@ -332,6 +357,60 @@ mod tests {
             expected
         );
         assert!(by_app(Vec::<Object>::new()).is_empty());
+    }
+
+    #[test]
+    fn objects_share_their_component_s_file_unless_it_cannot_be_a_file_name() {
+        let object = |kind: &str, name: &str, component: Option<&str>| {
+            let mut value = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": "a"}});
+            if let Some(c) = component {
+                value["metadata"]["labels"] = json!({ "app.kubernetes.io/name": c });
+            }
+            Object::new(value, crate::span::Span::default())
+        };
+        let objects = vec![
+            object("ServiceAccount", "api", Some("api")),
+            object("Service", "api", Some("api")),
+            object("NetworkPolicy", "allow-api", Some("api")),
+            object("ConfigMap", "settings", None),
+            object("ConfigMap", "up", Some("../../up")),
+            object("ConfigMap", "hidden", Some(".hidden")),
+            object("ConfigMap", "k", Some("Kustomization")),
+            object("ConfigMap", "web-a", Some("Web")),
+            object("ConfigMap", "web-b", Some("web")),
+        ];
+        let (files, names) = name_files("apps/a/base", objects);
+        let layout: Vec<(String, Vec<String>)> = files
+            .iter()
+            .map(|(path, objects)| {
+                (
+                    path.clone(),
+                    objects.iter().map(|o| o.name().to_string()).collect(),
+                )
+            })
+            .collect();
+        let file = |path: &str, names: &[&str]| {
+            (
+                format!("apps/a/base/{path}"),
+                names.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            layout,
+            vec![
+                file("api.yaml", &["api", "api", "allow-api"]),
+                file("configmap-hidden.yaml", &["hidden"]),
+                file("configmap-k.yaml", &["k"]),
+                file("configmap-settings.yaml", &["settings"]),
+                file("configmap-up.yaml", &["up"]),
+                file("web.yaml", &["web-a", "web-b"]),
+            ]
+        );
+        let expected: Vec<String> = layout
+            .iter()
+            .map(|(path, _)| path.trim_start_matches("apps/a/base/").to_string())
+            .collect();
+        assert_eq!(names, expected);
     }
 
     #[test]

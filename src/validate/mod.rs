@@ -138,17 +138,17 @@ pub fn validate(bundle: &Bundle, diagnostics: &mut Vec<Diagnostic>) {
 
 /// The documents of one file as items to check (none for a text file).
 fn items_of<'a>(file: &'a str, content: &'a FileContent) -> impl Iterator<Item = Item<'a>> {
-    let (documents, sealed): (&[crate::render::Document], _) = match content {
-        FileContent::Documents(documents) => (documents, None),
-        FileContent::Sealed(sealed) => (&[], Some(&**sealed)),
-        FileContent::Text(_) => (&[], None),
+    let (documents, sealed): (&[crate::render::Document], &[Sealed]) = match content {
+        FileContent::Documents(documents) => (documents, &[]),
+        FileContent::Sealed(sealed) => (&[], sealed),
+        FileContent::Text(_) => (&[], &[]),
     };
     let plain = documents.iter().map(move |document| Item {
         file,
         origin: document.origin,
         document: Subject::Value(&document.value),
     });
-    plain.chain(sealed.map(|sealed| Item {
+    plain.chain(sealed.iter().map(move |sealed| Item {
         file,
         origin: Some(sealed.origin),
         document: Subject::Sealed(sealed),
