@@ -128,6 +128,15 @@ pub fn text(changeset: &Changeset, color: bool) -> String {
             }
             Change::Removed => {}
             Change::Changed | Change::Renamed => {
+                if let Some(old) = &object.old_path {
+                    let _ = writeln!(
+                        out,
+                        "    {} {} → {}",
+                        paint.dim("file:"),
+                        paint.red(old),
+                        paint.green(&object.path)
+                    );
+                }
                 for field in &object.fields {
                     text_field(&mut out, field, &paint);
                 }
@@ -403,6 +412,7 @@ fn details(object: &ObjectChange, limit: usize) -> String {
     let fence = fence_for(&shown);
     let what = match object.change {
         Change::Added | Change::Removed => format!("{} lines", body.len()),
+        Change::Changed | Change::Renamed if object.fields.is_empty() => "file moved".to_string(),
         Change::Changed | Change::Renamed => format!("{} field(s)", object.fields.len()),
     };
     format!(
@@ -444,6 +454,10 @@ fn diff_lines(object: &ObjectChange) -> Vec<String> {
         }
         Change::Changed | Change::Renamed => {
             let mut lines = Vec::new();
+            if let Some(old) = &object.old_path {
+                lines.push(format!("- file: {old}"));
+                lines.push(format!("+ file: {}", object.path));
+            }
             for field in &object.fields {
                 markdown_field(&mut lines, field);
             }

@@ -51,6 +51,36 @@ fn a_changed_field_is_reported_with_its_path() {
 }
 
 #[test]
+fn an_object_moved_to_another_file_says_so_in_every_format() {
+    let a = tree(&[("apps/shop/base/deployment-api.yaml", deployment("api", 1))]);
+    let b = tree(&[("apps/shop/base/api.yaml", deployment("api", 1))]);
+    let changes = diff(&a, &b);
+    assert_eq!(changes.objects.len(), 1, "{changes:#?}");
+    let moved = &changes.objects[0];
+    assert_eq!(moved.change, Change::Changed);
+    assert!(moved.fields.is_empty());
+    assert_eq!(
+        moved.old_path.as_deref(),
+        Some("apps/shop/base/deployment-api.yaml")
+    );
+    let text = crate::diff::format::text(&changes, false);
+    assert!(
+        text.contains(
+            "~ apps/shop Deployment/api\n    file: apps/shop/base/deployment-api.yaml → apps/shop/base/api.yaml\n"
+        ),
+        "{text}"
+    );
+    let markdown = crate::diff::format::markdown(&changes, crate::diff::format::DEFAULT_MAX_SIZE);
+    assert!(markdown.contains("· file moved</summary>"), "{markdown}");
+    assert!(
+        markdown.contains(
+            "- file: apps/shop/base/deployment-api.yaml\n+ file: apps/shop/base/api.yaml\n"
+        ),
+        "{markdown}"
+    );
+}
+
+#[test]
 fn a_similar_object_under_a_new_name_is_a_rename() {
     let a = tree(&[("apps/shop/base/deployment-api.yaml", deployment("api", 1))]);
     let b = tree(&[(
