@@ -124,7 +124,7 @@ impl TreeFile {
             // Its value was freed once encoded: read back from its bytes,
             // as the old side of the diff is.
             sealed @ FileContent::Sealed(_) => {
-                let text = crate::render::bundle::encode(&sealed);
+                let text = sealed.into_text();
                 parse_documents(&text).map_or(TreeFile::Text(text), TreeFile::Documents)
             }
         }

@@ -30,10 +30,24 @@ pub enum FileContent {
     Sealed(Vec<super::Sealed>),
 }
 
+/// What separates the documents of a multi-document file.
+const SEPARATOR: &str = "---\n";
+
 impl FileContent {
     /// A file of one document.
     pub fn document(value: Json, origin: Option<Span>) -> Self {
         FileContent::Documents(vec![Document { value, origin }])
+    }
+
+    /// The file's bytes, as `encode` gives them, consuming it: the text of
+    /// a file of one sealed object is moved, not copied.
+    pub fn into_text(self) -> String {
+        match self {
+            FileContent::Sealed(mut sealed) if sealed.len() == 1 => {
+                sealed.pop().and_then(|s| s.text).expect(NOT_ENCODED)
+            }
+            other => encode(&other),
+        }
     }
 }
 
@@ -119,12 +133,7 @@ impl Bundle {
     /// adding to it (`platc build`, which needs only the bytes from here on).
     /// A file of one sealed object takes its text as it is.
     pub fn into_encoded(self) -> BTreeMap<String, String> {
-        encode_all(self.files.into_iter().collect(), |content| match content {
-            FileContent::Sealed(mut sealed) if sealed.len() == 1 => {
-                sealed.pop().and_then(|s| s.text).expect(NOT_ENCODED)
-            }
-            other => encode(&other),
-        })
+        encode_all(self.files.into_iter().collect(), FileContent::into_text)
     }
 
     /// Every document with its file path and index in the file; sealed
@@ -174,11 +183,15 @@ pub fn encode(content: &FileContent) -> String {
                 .iter()
                 .map(|s| s.text.as_deref().expect(NOT_ENCODED))
                 .collect();
-            let mut out =
-                String::with_capacity(texts.iter().map(|t| t.len() + "---\n".len()).sum::<usize>());
+            let mut out = String::with_capacity(
+                texts
+                    .iter()
+                    .map(|t| t.len() + SEPARATOR.len())
+                    .sum::<usize>(),
+            );
             for (i, text) in texts.iter().enumerate() {
                 if i > 0 {
-                    out.push_str("---\n");
+                    out.push_str(SEPARATOR);
                 }
                 out.push_str(text);
             }
@@ -188,7 +201,7 @@ pub fn encode(content: &FileContent) -> String {
             let mut out = String::new();
             for (i, doc) in docs.iter().enumerate() {
                 if i > 0 {
-                    out.push_str("---\n");
+                    out.push_str(SEPARATOR);
                 }
                 write_yaml(&mut out, &doc.value);
             }

@@ -9,7 +9,7 @@
 //! as one unit (a service's declaration becomes one file), and files, not
 //! bytes, are what writing costs (about 9 µs each on tmpfs here, far more on
 //! ext4), what `git`, Argo CD's repo server and `kustomize` walk. At 10,000
-//! services it is ~14,000 files instead of ~74,000.
+//! services of the peer kit it is 13,511 files instead of 74,015.
 
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,7 +41,12 @@ fn file_name(object: &Object) -> String {
     match object.component().filter(|c| is_file_stem(c)) {
         // Lower case: two components that differ only in case share a file
         // rather than collide on a case-insensitive file system.
-        Some(component) => format!("{}.yaml", component.to_ascii_lowercase()),
+        Some(component) => {
+            let mut file = String::with_capacity(component.len() + ".yaml".len());
+            file.extend(component.chars().map(|c| c.to_ascii_lowercase()));
+            file.push_str(".yaml");
+            file
+        }
         None => object_file_name(object),
     }
 }
