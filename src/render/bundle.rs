@@ -178,25 +178,11 @@ pub fn encode(content: &FileContent) -> String {
             }
             text
         }
-        FileContent::Sealed(sealed) => {
-            let texts: Vec<&str> = sealed
-                .iter()
-                .map(|s| s.text.as_deref().expect(NOT_ENCODED))
-                .collect();
-            let mut out = String::with_capacity(
-                texts
-                    .iter()
-                    .map(|t| t.len() + SEPARATOR.len())
-                    .sum::<usize>(),
-            );
-            for (i, text) in texts.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(SEPARATOR);
-                }
-                out.push_str(text);
-            }
-            out
-        }
+        FileContent::Sealed(sealed) => sealed
+            .iter()
+            .map(|s| s.text.as_deref().expect(NOT_ENCODED))
+            .collect::<Vec<&str>>()
+            .join(SEPARATOR),
         FileContent::Documents(docs) => {
             let mut out = String::new();
             for (i, doc) in docs.iter().enumerate() {
